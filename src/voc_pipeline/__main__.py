@@ -1,0 +1,3 @@
+from voc_pipeline.cli import app
+
+app(prog_name="voc-pipeline")

@@ -1,0 +1,182 @@
+"""The one validated configuration object that flows into every stage.
+
+Loaded from YAML (``load_config``) or built from an inferred column mapping when the user runs
+without a config. Validation errors name the offending key and the allowed values.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from voc_pipeline.errors import ConfigError
+
+Channel = Literal["complaint", "review", "chat", "agent_note", "survey", "email", "other"]
+FileFormat = Literal["auto", "csv", "xlsx", "jsonl", "parquet"]
+PiiType = Literal[
+    "phone", "rrn", "foreigner_id", "business_no", "card", "account", "email",
+    "passport", "driver_license", "address", "name",
+]
+ALL_PII_TYPES: tuple[str, ...] = PiiType.__args__  # type: ignore[attr-defined]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnMapping(_Strict):
+    """Which column of an export holds which field. Only ``text`` is required."""
+
+    id: str | None = None
+    text: str | list[str]
+    created_at: str | None = None
+    rating: str | None = None
+    rating_scale: float | None = Field(
+        default=None, description="max of the rating scale (5, 10, 100); inferred when omitted"
+    )
+    nps: str | None = None
+    customer_key: str | None = None
+    product: str | None = None
+    conversation_id: str | None = None
+    speaker: str | None = None
+    turn: str | None = None
+
+    @property
+    def text_columns(self) -> list[str]:
+        return [self.text] if isinstance(self.text, str) else list(self.text)
+
+
+class SourceConfig(_Strict):
+    name: str
+    channel: Channel
+    path: str = Field(description="file, directory or glob, relative to the config file")
+    format: FileFormat = "auto"
+    encoding: str | None = None
+    sheet: str | int | None = None
+    columns: ColumnMapping
+    customer_speakers: list[str] = Field(
+        default_factory=lambda: ["customer", "고객", "user", "client", "손님"]
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_simple(cls, v: str) -> str:
+        if not v or any(c in v for c in "/\\=\n"):
+            raise ValueError("name must be non-empty without '/', '\\\\', '=' or newlines")
+        return v
+
+
+class ModelConfig(_Strict):
+    path: str | None = Field(default=None, description="model directory; None = embedded default")
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+class PrivacyConfig(_Strict):
+    mask: list[PiiType] = Field(default_factory=lambda: list(ALL_PII_TYPES))
+    secret_env: str = "VOC_PIPELINE_SECRET"
+
+
+class UserWord(_Strict):
+    word: str
+    tag: str = "NNP"
+    score: float = 0.0
+
+
+class PeriodConfig(_Strict):
+    granularity: Literal["week", "month", "day"] = "week"
+    timezone: str = "Asia/Seoul"
+
+
+class PipelineConfig(_Strict):
+    sources: list[SourceConfig] = Field(default_factory=list)
+    domain: str = Field(default="commerce", description="a name from configs/domains or a YAML path")
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    user_dictionary: list[UserWord | str] = Field(default_factory=list)
+    period: PeriodConfig = Field(default_factory=PeriodConfig)
+    output: str = "out"
+    batch_rows: int = Field(default=2000, ge=1, description="records per streaming batch")
+    base_dir: str = Field(default=".", description="directory relative paths are resolved against")
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, v: list[SourceConfig]) -> list[SourceConfig]:
+        names = [s.name for s in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique, repeated: {dupes}")
+        return v
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    @property
+    def user_words(self) -> list[UserWord]:
+        return [w if isinstance(w, UserWord) else UserWord(word=w) for w in self.user_dictionary]
+
+
+def _format_validation_error(err: ValidationError, origin: str) -> ConfigError:
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(root)"
+    msg = first["msg"]
+    allowed = ""
+    ctx = first.get("ctx") or {}
+    if "expected" in ctx:
+        allowed = f" (allowed: {ctx['expected']})"
+    more = f" (+{len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
+    return ConfigError(
+        f"설정 오류 {origin}: '{key}' — {msg}{allowed}{more}",
+        f"bad config {origin}: '{key}' — {msg}{allowed}{more}",
+    )
+
+
+def config_from_dict(data: dict, origin: str = "<dict>", base_dir: str | Path = ".") -> PipelineConfig:
+    data = dict(data or {})
+    data.setdefault("base_dir", str(base_dir))
+    try:
+        return PipelineConfig.model_validate(data)
+    except ValidationError as err:
+        raise _format_validation_error(err, origin) from None
+
+
+def load_config(path: str | Path) -> PipelineConfig:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"설정 파일이 없습니다: {path}", f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise ConfigError(f"설정 파일을 읽을 수 없습니다: {path}: {err}", f"cannot parse config {path}: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"설정 파일 최상위는 매핑이어야 합니다: {path}", f"config top level must be a mapping: {path}")
+    # Relative paths in a config file are relative to the directory the user runs from,
+    # so that `voc-pipeline run --config configs/x.yaml` from the repo root finds data/...
+    return config_from_dict(data, origin=str(path), base_dir=data.get("base_dir", "."))
+
+
+def domain_path(domain: str, base_dir: str | Path = ".") -> Path:
+    """A domain name (commerce, finance, ...) or a path to a taxonomy YAML."""
+    candidate = Path(domain)
+    if candidate.suffix in {".yaml", ".yml"}:
+        p = candidate if candidate.is_absolute() else Path(base_dir) / candidate
+        if p.is_file():
+            return p
+        raise ConfigError(f"도메인 파일이 없습니다: {p}", f"domain file not found: {p}")
+    packaged = resources.files("voc_pipeline") / "resources" / "domains" / f"{domain}.yaml"
+    if packaged.is_file():
+        return Path(str(packaged))
+    known = sorted(
+        Path(str(f)).stem
+        for f in (resources.files("voc_pipeline") / "resources" / "domains").iterdir()
+        if str(f).endswith(".yaml")
+    )
+    raise ConfigError(
+        f"알 수 없는 도메인 'domain: {domain}' (가능: {', '.join(known)})",
+        f"unknown domain 'domain: {domain}' (allowed: {', '.join(known)})",
+    )

@@ -1,0 +1,1 @@
+"""Pipeline stages: pure functions/classes over pandas batches, no file I/O."""
