@@ -1,0 +1,1 @@
+"""Execution engines: local (in-process, default) and Ray Data (optional extra)."""

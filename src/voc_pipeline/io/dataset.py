@@ -1,0 +1,229 @@
+"""The output dataset: one folder per table, partitioned by ``period=``; all writes are atomic.
+
+Layout::
+
+    OUT/
+      records/period=2026-W47/part-00000.parquet   (likewise sentences, mentions, quarantine,
+      ...                                           pain_points, journey_map)
+      runs/<run_id>.json                            manifest, written last
+      .staging/<run_id>/...                         a run's output before it is committed
+      .journal.json                                 present only while a commit is in flight
+      .lock                                         held by the run writing the dataset
+
+A run writes everything under ``.staging/<run_id>/``. Commit writes a journal, swaps each of the
+run's period folders in by rename (the old one goes to ``.trash/``), writes the manifest, then
+deletes the journal and the trash. A run that dies before the journal is complete leaves only
+staging behind; one that dies during the swap is rolled back by the next run (``recover``).
+Readers skip folders starting with '.' (pyarrow's default), so they never see staging.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from voc_pipeline.errors import OutputError
+from voc_pipeline.schema import TABLE_SCHEMAS
+
+_JOURNAL = ".journal.json"
+_LOCK = ".lock"
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def to_arrow(table: str, frame: pd.DataFrame) -> pa.Table:
+    """A frame as the table's Arrow schema (missing columns become nulls, extra ones are dropped)."""
+    schema = TABLE_SCHEMAS[table]
+    arrays = []
+    for f in schema:
+        if f.name in frame.columns:
+            col = frame[f.name]
+            if pa.types.is_timestamp(f.type):
+                col = pd.to_datetime(col).dt.tz_convert(f.type.tz) if len(col) else col
+            values = col.tolist() if not pa.types.is_timestamp(f.type) else col
+            arrays.append(pa.array(values, type=f.type, from_pandas=True))
+        else:
+            arrays.append(pa.nulls(len(frame), type=f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+class Staging:
+    """Where one run writes its tables before commit."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._parts: dict[tuple[str, str], int] = {}
+
+    def write(self, table: str, period: str, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        n = self._parts.get((table, period), 0)
+        self._parts[(table, period)] = n + 1
+        folder = self.root / table / f"period={period}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(to_arrow(table, frame), folder / f"part-{n:05d}.parquet", compression="zstd")
+
+    def write_by_period(self, table: str, frame: pd.DataFrame, period_column: str = "period") -> None:
+        for period, group in frame.groupby(period_column, sort=True):
+            self.write(table, str(period), group)
+
+    @property
+    def periods(self) -> set[str]:
+        return {p for (_, p) in self._parts}
+
+    def read(self, table: str, period: str, columns: list[str] | None = None) -> pd.DataFrame:
+        return _read_partition(self.root / table / f"period={period}", table, columns)
+
+
+def _read_partition(folder: Path, table: str, columns: list[str] | None) -> pd.DataFrame:
+    schema = TABLE_SCHEMAS[table]
+    if not folder.is_dir():
+        return schema.empty_table().to_pandas()[columns] if columns else schema.empty_table().to_pandas()
+    return ds.dataset(folder, format="parquet", schema=schema).to_table(columns=columns).to_pandas()
+
+
+class OutputDataset:
+    """Owns every byte written under the output folder."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    # --- locking and recovery ------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / _LOCK
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            holder = _lock_holder(path)
+            if holder is not None and _pid_alive(holder):
+                raise OutputError(
+                    f"다른 실행(pid {holder})이 이 출력 폴더에 쓰는 중입니다: {self.root}",
+                    f"another run (pid {holder}) is writing this dataset: {self.root}",
+                ) from None
+            path.unlink(missing_ok=True)  # stale lock of a killed run
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        try:
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+            self.recover()
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+
+    def recover(self) -> None:
+        """Finish or undo a commit that a killed run left half done; drop stale staging."""
+        journal = self.root / _JOURNAL
+        if journal.exists():
+            plan = json.loads(journal.read_text(encoding="utf-8"))
+            manifest = self.root / "runs" / f"{plan['run_id']}.json"
+            if not manifest.exists():
+                for move in reversed(plan["moves"]):
+                    target, old = self.root / move["target"], self.root / move["old"]
+                    if old.exists():
+                        if target.exists():
+                            shutil.rmtree(target)
+                        old.rename(target)
+                    elif move["had_old"] is False and target.exists() and move.get("installed"):
+                        shutil.rmtree(target)
+            journal.unlink()
+        shutil.rmtree(self.root / ".trash", ignore_errors=True)
+        shutil.rmtree(self.root / ".staging", ignore_errors=True)
+
+    def staging(self, run_id: str) -> Staging:
+        root = self.root / ".staging" / run_id
+        root.mkdir(parents=True, exist_ok=False)
+        return Staging(root)
+
+    # --- commit ---------------------------------------------------------------------------
+    def commit(self, staging: Staging, run_id: str, periods: set[str], manifest: dict) -> None:
+        """Swap the run's periods in, every table at once per period, then write the manifest."""
+        trash = self.root / ".trash" / run_id
+        moves = []
+        for period in sorted(periods):
+            for table in TABLE_SCHEMAS:
+                rel = Path(table) / f"period={period}"
+                moves.append({
+                    "target": str(rel),
+                    "old": str(Path(".trash") / run_id / rel),
+                    "had_old": (self.root / rel).exists(),
+                    "installed": (staging.root / rel).exists(),
+                })
+        _fsync_write(self.root / _JOURNAL, json.dumps({"run_id": run_id, "moves": moves}).encode())
+        for move in moves:
+            target = self.root / move["target"]
+            if move["had_old"]:
+                old = self.root / move["old"]
+                old.parent.mkdir(parents=True, exist_ok=True)
+                target.rename(old)
+            new = staging.root / move["target"]
+            if move["installed"]:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                new.rename(target)
+        runs = self.root / "runs"
+        runs.mkdir(exist_ok=True)
+        _fsync_write(runs / f"{run_id}.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
+        (self.root / _JOURNAL).unlink()
+        shutil.rmtree(self.root / ".trash", ignore_errors=True)
+        shutil.rmtree(staging.root, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (self.root / ".staging").rmdir()
+
+    # --- reading --------------------------------------------------------------------------
+    def periods(self) -> list[str]:
+        folder = self.root / "records"
+        if not folder.is_dir():
+            return []
+        return sorted(p.name.split("=", 1)[1] for p in folder.iterdir() if p.name.startswith("period="))
+
+    def read(self, table: str, period: str, columns: list[str] | None = None) -> pd.DataFrame:
+        return _read_partition(self.root / table / f"period={period}", table, columns)
+
+    def manifests(self) -> list[dict]:
+        runs = self.root / "runs"
+        if not runs.is_dir():
+            return []
+        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(runs.glob("*.json"))]
+
+
+def read_table(root: str | Path, table: str) -> pd.DataFrame:
+    """Every period of one table, with its ``period`` column (for notebooks and the report)."""
+    folder = Path(root) / table
+    if not folder.is_dir():
+        return TABLE_SCHEMAS[table].empty_table().to_pandas().assign(period=pd.Series(dtype="str"))
+    dataset = ds.dataset(folder, format="parquet", partitioning="hive")
+    return dataset.to_table().to_pandas()
+
+
+def _lock_holder(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip() or "0") or None
+    except (OSError, ValueError):
+        return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,338 @@
+"""run_pipeline(): the main job. Streams every input through the stages and commits the dataset.
+
+    ingest -> mask -> tokenize -> tag -> journey -> (staging tables) -> aggregate -> commit
+
+Batches are bounded (``config.batch_rows`` records); memory does not grow with input size except
+for one file's quarantine rows. Aggregation reads the staged tables back per period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from voc_pipeline import __version__
+from voc_pipeline.config import PipelineConfig, SourceConfig, domain_path
+from voc_pipeline.errors import AccountingError, InputNotFoundError
+from voc_pipeline.io.dataset import OutputDataset, Staging
+from voc_pipeline.stages import aggregate
+from voc_pipeline.stages.journey import JourneyMapper, load_taxonomy
+
+log = logging.getLogger("voc_pipeline")
+
+
+@dataclass
+class FileAccount:
+    source: str
+    path: str
+    sha256: str
+    rows_read: int = 0
+    records: int = 0
+    record_rows: int = 0
+    quarantined: int = 0
+    reasons: Counter = field(default_factory=Counter)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.record_rows + self.quarantined
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    output: Path
+    periods: list[str]
+    files: list[FileAccount]
+    manifest: dict
+    skipped: bool = False
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files)
+
+
+ProgressFn = Callable[[str, int], None]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def config_hash(config: PipelineConfig) -> str:
+    payload = config.model_dump(mode="json", exclude={"base_dir", "output"})
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def plan_inputs(config: PipelineConfig, inputs: Iterable[str | Path] | None) -> list[tuple[SourceConfig, Path]]:
+    """(source, file) pairs to read. ``--input`` narrows configured sources, or defines them."""
+    from voc_pipeline.io.files import source_files
+    from voc_pipeline.io.mapping import infer_sources
+
+    inputs = [Path(p) for p in inputs or []]
+    for p in inputs:
+        if not p.exists():
+            raise InputNotFoundError(f"입력 경로가 없습니다: {p}", f"input path not found: {p}")
+    if not config.sources:
+        files = [f for p in inputs for f in ([p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file()))]
+        sources = infer_sources(files)
+        return [(s, f) for s in sources for f in source_files(s, config.base_dir)]
+    plan = []
+    roots = [p.resolve() for p in inputs]
+    for source in config.sources:
+        for f in source_files(source, config.base_dir):
+            if not roots or any(f.resolve() == r or r in f.resolve().parents for r in roots):
+                plan.append((source, f))
+    if not plan:
+        raise InputNotFoundError(
+            "설정된 소스와 일치하는 입력 파일이 없습니다", "no input file matches the configured sources"
+        )
+    return plan
+
+
+class Stages:
+    """The loaded, reusable stage objects of one run (model, Kiwi, masker, taxonomy)."""
+
+    def __init__(self, config: PipelineConfig, secret: bytes, workers: int | None = None) -> None:
+        from voc_pipeline.models import load_tagger
+        from voc_pipeline.stages.mask import Masker
+        from voc_pipeline.stages.tag import Tagger
+        from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+        self.config = config
+        self.taxonomy = load_taxonomy(domain_path(config.domain, config.base_dir))
+        self.mapper = JourneyMapper(self.taxonomy)
+        self.masker = Masker(types=config.privacy.mask, secret=secret)
+        self.tokenizer = KiwiTokenizer(
+            user_words=[(w.word, w.tag, w.score) for w in config.user_words], num_workers=workers
+        )
+        model_path = str(config.resolve(config.model.path)) if config.model.path else None
+        self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size)
+        self.tagger = Tagger(self.model)
+
+    def process(self, records: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Masked records -> (records, sentences, mentions) with sentiment and stages."""
+        from voc_pipeline.stages.tag import record_sentiment
+
+        sentences = self.tokenizer(records[["record_id", "text"]])
+        sentences, mentions = self.tagger(sentences)
+        sentences, mentions = self.mapper(sentences, mentions)
+        records = record_sentiment(records, sentences)
+        records = self.mapper.record_stages(records, sentences, mentions)
+        return records, sentences, mentions
+
+
+def _attach_period(frame: pd.DataFrame, periods: pd.Series) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["period"] = frame["record_id"].map(periods)
+    return frame
+
+
+def run_pipeline(
+    config: PipelineConfig,
+    *,
+    inputs: Iterable[str | Path] | None = None,
+    output: str | Path | None = None,
+    period: str | None = None,
+    workers: int | None = None,
+    skip_unchanged: bool = False,
+    progress: ProgressFn | None = None,
+    stages: Stages | None = None,
+) -> RunSummary:
+    from voc_pipeline.stages.ingest import read_source
+    from voc_pipeline.stages.mask import secret_from_env
+
+    started = time.perf_counter()
+    timings: Counter = Counter()
+    secret = secret_from_env(config.privacy.secret_env)
+    out_root = Path(output) if output else config.resolve(config.output)
+    plan = plan_inputs(config, inputs)
+    dataset = OutputDataset(out_root)
+    cfg_hash = config_hash(config)
+    accounts = {f: FileAccount(s.name, _display_path(f, config), sha256_file(f)) for s, f in plan}
+
+    if skip_unchanged and _unchanged(dataset, accounts.values(), cfg_hash, period):
+        last = dataset.manifests()[-1]
+        return RunSummary(last["run_id"], out_root, last["periods"], list(accounts.values()), last, skipped=True)
+
+    t = time.perf_counter()
+    stages = stages or Stages(config, secret, workers)
+    timings["load"] += time.perf_counter() - t
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    warnings: list[str] = []
+    stage_counts: Counter = Counter()
+
+    with dataset.lock():
+        staging = dataset.staging(run_id)
+        for source, path in plan:
+            account = accounts[path]
+            file_periods: Counter = Counter()
+            quarantine_parts: list[pd.DataFrame] = []
+            for batch in read_source(
+                source, path, batch_rows=config.batch_rows, period=config.period, fallback_period=period
+            ):
+                account.rows_read += batch.rows_read
+                if not batch.quarantine.empty:
+                    quarantine_parts.append(stages.masker.mask_quarantine(batch.quarantine))
+                    account.quarantined += len(batch.quarantine)
+                    account.reasons.update(batch.quarantine["reason_code"])
+                if batch.records.empty:
+                    continue
+                records = batch.records
+                if period:
+                    records = records.assign(period=period)
+                t = time.perf_counter()
+                masked = stages.masker(records)
+                timings["mask"] += time.perf_counter() - t
+                t = time.perf_counter()
+                masked, sentences, mentions = stages.process(masked)
+                timings["analyse"] += time.perf_counter() - t
+                account.records += len(masked)
+                account.record_rows += int(masked["input_rows"].sum())
+                file_periods.update(masked["period"])
+                stage_counts.update(s for ss in masked["stages"] for s in ss)
+                periods = masked.set_index("record_id")["period"]
+                t = time.perf_counter()
+                staging.write_by_period("records", masked)
+                staging.write_by_period("sentences", _attach_period(sentences, periods))
+                staging.write_by_period("mentions", _attach_period(mentions, periods))
+                timings["write"] += time.perf_counter() - t
+                if progress:
+                    progress(account.path, batch.rows_read)
+            if quarantine_parts:
+                q = pd.concat(quarantine_parts, ignore_index=True)
+                # Quarantine rows carry no trustworthy date; they belong to the period their file is about.
+                q["period"] = period or (file_periods.most_common(1)[0][0] if file_periods else "unknown")
+                staging.write_by_period("quarantine", q)
+            if not account.balanced:
+                raise AccountingError(
+                    f"행 수가 맞지 않습니다 {account.path}: 읽음 {account.rows_read} != "
+                    f"레코드 {account.record_rows} + 격리 {account.quarantined}",
+                    f"row accounting failed for {account.path}: read {account.rows_read} != "
+                    f"records {account.record_rows} + quarantined {account.quarantined}",
+                )
+
+        t = time.perf_counter()
+        run_periods = staging.periods
+        _aggregate(staging, dataset, run_periods, stages.taxonomy)
+        timings["aggregate"] += time.perf_counter() - t
+        timings["total"] = time.perf_counter() - started
+        manifest = _manifest(run_id, config, cfg_hash, stages, accounts.values(), run_periods, period,
+                             stage_counts, timings, warnings)
+        dataset.commit(staging, run_id, run_periods, manifest)
+        from voc_pipeline.report.html import write_report
+
+        write_report(out_root)
+    return RunSummary(run_id, out_root, sorted(run_periods), list(accounts.values()), manifest)
+
+
+def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], taxonomy) -> None:
+    """pain_points and journey_map per period, in period order, each against the period before it."""
+    all_periods = sorted(set(dataset.periods()) | run_periods)
+    previous: aggregate.PreviousPeriod | None = None
+    for p in all_periods:
+        if p not in run_periods:
+            # An earlier committed period: only its counts are needed, for the next period's trend.
+            points = dataset.read("pain_points", p, ["stage", "keyword", "polarity", "mentions"])
+            n = len(dataset.read("records", p, ["record_id"]))
+            previous = aggregate.previous_from_points(p, n, points)
+            continue
+        records = staging.read("records", p, ["record_id", "sentiment", "rating_norm", "nps", "stages"])
+        sentences = staging.read("sentences", p, ["record_id", "sentence_index", "text", "sentiment", "stage"])
+        mentions = staging.read(
+            "mentions", p, ["record_id", "sentence_index", "keyword", "polarity", "stage", "confidence"]
+        )
+        points = aggregate.pain_points(records, sentences, mentions, taxonomy, previous)
+        staging.write("pain_points", p, points)
+        staging.write("journey_map", p, aggregate.journey_map(records, sentences, points, taxonomy))
+        previous = aggregate.previous_from_points(p, len(records), points)
+
+
+def _display_path(path: Path, config: PipelineConfig) -> str:
+    """A path as the user gave it, relative to the base dir: no machine paths in outputs."""
+    try:
+        return str(path.resolve().relative_to(Path(config.base_dir).resolve()))
+    except ValueError:
+        return path.name
+
+
+def _unchanged(dataset: OutputDataset, accounts: Iterable[FileAccount], cfg_hash: str, period: str | None) -> bool:
+    manifests = dataset.manifests()
+    if not manifests:
+        return False
+    last = manifests[-1]
+    inputs = {(i["path"], i["sha256"]) for i in last.get("inputs", [])}
+    return (
+        last.get("config_hash") == cfg_hash
+        and last.get("period_override") == period
+        and inputs == {(a.path, a.sha256) for a in accounts}
+    )
+
+
+def _manifest(run_id, config, cfg_hash, stages, accounts, periods, period, stage_counts, timings, warnings) -> dict:
+    accounts = list(accounts)
+    return {
+        "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(),
+        "package_version": __version__,
+        "config_hash": cfg_hash,
+        "domain": stages.taxonomy.domain,
+        "model": {"id": stages.model.model_id, "hash": stages.model.model_hash},
+        "period_override": period,
+        "periods": sorted(periods),
+        "inputs": [
+            {
+                "source": a.source,
+                "path": a.path,
+                "sha256": a.sha256,
+                "rows_read": a.rows_read,
+                "records": a.records,
+                "record_rows": a.record_rows,
+                "quarantined": a.quarantined,
+                "quarantine_reasons": dict(sorted(a.reasons.items())),
+                "balanced": a.balanced,
+            }
+            for a in accounts
+        ],
+        "counts": {
+            "rows_read": sum(a.rows_read for a in accounts),
+            "records": sum(a.records for a in accounts),
+            "quarantined": sum(a.quarantined for a in accounts),
+            "records_per_stage": dict(sorted(stage_counts.items(), key=lambda kv: stages.taxonomy.order(kv[0]))),
+        },
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "warnings": warnings,
+    }
+
+
+def stage_summary(output: Path, periods: list[str]) -> pd.DataFrame:
+    """Top pain point per stage of the latest period, for the CLI summary."""
+    ds = OutputDataset(output)
+    if not periods:
+        return pd.DataFrame()
+    jm = ds.read("journey_map", periods[-1])
+    return jm
+
+
+def group_quarantine_reasons(files: list[FileAccount]) -> dict[str, int]:
+    total: defaultdict[str, int] = defaultdict(int)
+    for f in files:
+        for k, v in f.reasons.items():
+            total[k] += v
+    return dict(total)

@@ -1,0 +1,187 @@
+"""Place mentions and sentences on the journey stages of the configured domain taxonomy.
+
+Rules, in order (first that decides wins):
+1. the mention's aspect (after synonyms) is a stage keyword, or contains one (longest wins);
+2. a stage keyword among the sentence's noun lemmas, the one nearest the mention;
+3. a stage pattern (regex) matching the sentence text;
+4. otherwise ``unmapped`` (kept and counted, never dropped).
+A sentence's stage is the stage most of its mentions have; without mentions, rules 2-3 over the
+sentence. A record's stages are the distinct mapped stages of its sentences and mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from voc_pipeline.errors import ConfigError
+from voc_pipeline.schema import UNMAPPED_STAGE
+
+_NOUN_TAGS = ("NNG", "NNP", "SL", "XR", "NNB")
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    name: str
+    keywords: tuple[str, ...]
+    patterns: tuple[re.Pattern, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    domain: str
+    name: str
+    stages: tuple[Stage, ...]
+    synonyms: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stage_ids(self) -> list[str]:
+        return [s.id for s in self.stages]
+
+    def stage_name(self, stage_id: str) -> str:
+        for s in self.stages:
+            if s.id == stage_id:
+                return s.name
+        return "미분류" if stage_id == UNMAPPED_STAGE else stage_id
+
+    def order(self, stage_id: str) -> int:
+        ids = self.stage_ids
+        return ids.index(stage_id) if stage_id in ids else len(ids)
+
+
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"도메인 파일을 읽을 수 없습니다: {path}: {err}", f"cannot read domain file {path}: {err}") from None
+    try:
+        stages = tuple(
+            Stage(
+                id=str(s["id"]),
+                name=str(s.get("name", s["id"])),
+                keywords=tuple(str(k) for k in s.get("keywords") or ()),
+                patterns=tuple(re.compile(p) for p in s.get("patterns") or ()),
+                description=str(s.get("description", "")),
+            )
+            for s in data["stages"]
+        )
+    except (KeyError, TypeError, re.error) as err:
+        raise ConfigError(
+            f"도메인 파일 형식 오류 {path}: stages[].id/keywords/patterns ({err})",
+            f"bad domain file {path}: stages[].id/keywords/patterns ({err})",
+        ) from None
+    if not stages:
+        raise ConfigError(f"도메인 파일에 단계가 없습니다: {path}", f"domain file has no stages: {path}")
+    synonyms = {str(k): str(v) for k, v in (data.get("synonyms") or {}).items()}
+    return Taxonomy(domain=str(data.get("domain", path.stem)), name=str(data.get("name", path.stem)),
+                    stages=stages, synonyms=synonyms)
+
+
+class JourneyMapper:
+    """Maps aspects/sentences to stage ids; build once per run from a Taxonomy."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._keyword_stage: dict[str, str] = {}
+        for stage in taxonomy.stages:
+            for kw in stage.keywords:
+                self._keyword_stage.setdefault(kw.replace(" ", ""), stage.id)
+        # longest keywords first so that 배송비 (payment) beats 배송 (delivery) inside 배송비환불
+        self._by_length = sorted(self._keyword_stage, key=len, reverse=True)
+
+    def normalise_aspect(self, aspect: str | None) -> str | None:
+        if not aspect:
+            return None
+        key = aspect.replace(" ", "")
+        return self.taxonomy.synonyms.get(key, self.taxonomy.synonyms.get(aspect, aspect))
+
+    def keyword(self, aspect: str | None, opinion: str) -> str:
+        """Stable pain-point key: normalised aspect + opinion lemma ('배송+늦다'); opinion alone when implicit."""
+        aspect = self.normalise_aspect(aspect)
+        return f"{aspect}+{opinion}" if aspect else opinion
+
+    def stage_of_aspect(self, aspect: str | None) -> str | None:
+        if not aspect:
+            return None
+        key = (self.normalise_aspect(aspect) or "").replace(" ", "")
+        if key in self._keyword_stage:
+            return self._keyword_stage[key]
+        for kw in self._by_length:
+            if len(kw) >= 2 and kw in key:
+                return self._keyword_stage[kw]
+        return None
+
+    def stage_of_sentence(self, text: str, lemmas, tags, near: int | None = None, starts=None) -> str | None:
+        hits: list[tuple[int, str]] = []
+        for i, (lemma, tag) in enumerate(zip(lemmas, tags, strict=False)):
+            if not tag.startswith(_NOUN_TAGS):
+                continue
+            stage = self._keyword_stage.get(self.normalise_aspect(lemma) or lemma)
+            if stage is not None:
+                pos = starts[i] if starts is not None else i
+                hits.append((abs(pos - near) if near is not None else i, stage))
+        if hits:
+            return min(hits)[1]
+        for stage in self.taxonomy.stages:
+            if any(p.search(text) for p in stage.patterns):
+                return stage.id
+        return None
+
+    def __call__(self, sentences: pd.DataFrame, mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Adds `stage` to sentences and `stage` + `keyword` to mentions."""
+        sentences = sentences.copy()
+        mentions = mentions.copy()
+        by_key = {
+            (rid, idx): (text, lemmas, tags, starts)
+            for rid, idx, text, lemmas, tags, starts, in sentences[
+                ["record_id", "sentence_index", "text", "lemmas", "tags", "starts"]
+            ].itertuples(index=False, name=None)
+        }
+        stages, keywords = [], []
+        for rid, idx, aspect, opinion, start in mentions[
+            ["record_id", "sentence_index", "aspect", "opinion", "start"]
+        ].itertuples(index=False, name=None):
+            stage = self.stage_of_aspect(aspect)
+            if stage is None and (rid, idx) in by_key:
+                text, lemmas, tags, starts = by_key[(rid, idx)]
+                stage = self.stage_of_sentence(text, lemmas, tags, near=start, starts=starts)
+            stages.append(stage or UNMAPPED_STAGE)
+            keywords.append(self.keyword(aspect, opinion))
+        mentions["stage"] = stages
+        mentions["keyword"] = keywords
+
+        mention_stage = (
+            mentions[mentions["stage"] != UNMAPPED_STAGE]
+            .groupby(["record_id", "sentence_index"])["stage"]
+            .agg(lambda s: s.value_counts().index[0])
+            .to_dict()
+        ) if not mentions.empty else {}
+        sentence_stages = []
+        for rid, idx, text, lemmas, tags in sentences[
+            ["record_id", "sentence_index", "text", "lemmas", "tags"]
+        ].itertuples(index=False, name=None):
+            stage = mention_stage.get((rid, idx)) or self.stage_of_sentence(text, lemmas, tags)
+            sentence_stages.append(stage or UNMAPPED_STAGE)
+        sentences["stage"] = sentence_stages
+        return sentences, mentions
+
+    def record_stages(self, records: pd.DataFrame, sentences: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
+        records = records.copy()
+        per_record: dict[str, set[str]] = {}
+        for frame in (sentences, mentions):
+            if frame.empty:
+                continue
+            for rid, stage in frame[["record_id", "stage"]].itertuples(index=False, name=None):
+                if stage != UNMAPPED_STAGE:
+                    per_record.setdefault(rid, set()).add(stage)
+        records["stages"] = [
+            sorted(per_record.get(rid, ()), key=self.taxonomy.order) for rid in records["record_id"]
+        ]
+        return records

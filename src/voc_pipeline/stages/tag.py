@@ -1,0 +1,198 @@
+"""Run the model over sentences: sentence sentiment, record sentiment, and mention spans.
+
+The model labels each Kiwi morpheme (schema.SPAN_LABELS); this module turns those labels into
+mentions: an opinion span (NEG -> pain, POS -> praise) paired with the nearest aspect span of the
+same sentence, with lemmas and character offsets into the masked record text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from voc_pipeline.schema import SENTIMENT_LABELS
+
+MENTION_FRAME_COLUMNS = [
+    "record_id", "sentence_index", "aspect", "opinion", "polarity", "start", "end", "confidence",
+]
+
+#: morphemes that never belong to the core of a span (particles, endings, punctuation)
+_EDGE_TAG_PREFIXES = ("J", "E", "S", "X")
+_PREDICATE_TAGS = ("VV", "VA", "VX", "XSV", "XSA", "VCN", "VCP")
+_NEGATORS = {"안", "못", "않", "없"}
+
+
+@dataclass(frozen=True)
+class _Span:
+    kind: str  # ASP | NEG | POS
+    first: int  # morpheme index, inclusive
+    last: int  # inclusive
+    confidence: float
+
+
+def decode_spans(labels: list[str], confidence: list[float]) -> list[_Span]:
+    """BIO labels -> spans; a stray I- starts a span (models are not always well-formed)."""
+    spans: list[_Span] = []
+    kind: str | None = None
+    first = 0
+    for i, label in enumerate([*labels, "O"]):
+        tag, _, cls = label.partition("-")
+        continues = tag == "I" and cls == kind
+        if kind is not None and not continues:
+            conf = float(np.mean(confidence[first:i])) if confidence else 1.0
+            spans.append(_Span(kind, first, i - 1, conf))
+            kind = None
+        if tag in ("B", "I") and not continues:
+            kind, first = cls, i
+    return spans
+
+
+def _surface(text: str, starts: list[int], lens: list[int], first: int, last: int) -> tuple[int, int]:
+    return starts[first], starts[last] + lens[last]
+
+
+def _trim(tags: list[str], first: int, last: int, keep_predicate_suffix: bool) -> tuple[int, int] | None:
+    """Drop particles/endings/punctuation at both edges of a span; keep 하/되 suffixes of predicates."""
+    def is_edge(i: int) -> bool:
+        t = tags[i]
+        if keep_predicate_suffix and t.startswith(("XSV", "XSA")):
+            return False
+        return t.startswith(_EDGE_TAG_PREFIXES) and not t.startswith("XR")
+
+    while first <= last and is_edge(first):
+        first += 1
+    while last >= first and is_edge(last):
+        last -= 1
+    return (first, last) if first <= last else None
+
+
+def aspect_lemma(forms: list[str], tags: list[str], starts: list[int], lens: list[int], first: int, last: int) -> str:
+    """Nouns of the span joined as written (배송 기사 -> '배송 기사', 배송기사 -> '배송기사')."""
+    out = []
+    for i in range(first, last + 1):
+        if tags[i].startswith("J"):
+            continue
+        if out and starts[i] > starts[i - 1] + lens[i - 1]:
+            out.append(" ")
+        out.append(forms[i])
+    return "".join(out).strip()
+
+
+def opinion_lemma(
+    forms: list[str], tags: list[str], lemmas: list[str], starts: list[int], lens: list[int], first: int, last: int
+) -> str:
+    """The predicate in dictionary form with its negation: 늦었어요 -> 늦다, 파손됐어요 -> 파손되다, 안 와요 -> 안 오다."""
+    pieces: list[str] = []
+    last_pred = max((i for i in range(first, last + 1) if tags[i].startswith(_PREDICATE_TAGS)), default=None)
+    end = last_pred if last_pred is not None else last
+    for i in range(first, end + 1):
+        t = tags[i]
+        if t.startswith(("E", "J", "SF", "SP", "SS")):
+            continue
+        if pieces and starts[i] > starts[i - 1] + lens[i - 1]:
+            pieces.append(" ")
+        if i == last_pred:
+            lemma = lemmas[i] if lemmas[i] else forms[i]
+            # 하/되 suffixes get their dictionary 다 only once, after the stem (파손+되 -> 파손되다)
+            pieces.append(lemma if lemma.endswith("다") else lemma + "다")
+        else:
+            pieces.append(forms[i])
+    return "".join(pieces).strip()
+
+
+def mentions_for_sentence(
+    record_id: str, sentence_index: int, forms, tags, lemmas, starts, lens, labels, confidence
+) -> list[dict]:
+    spans = decode_spans(list(labels), list(confidence))
+    aspects, opinions = [], []
+    for s in spans:
+        trimmed = _trim(tags, s.first, s.last, keep_predicate_suffix=s.kind != "ASP")
+        if trimmed is None:
+            continue
+        span = _Span(s.kind, trimmed[0], trimmed[1], s.confidence)
+        (aspects if s.kind == "ASP" else opinions).append(span)
+    out = []
+    for op in opinions:
+        # Korean is head-final: the judged noun usually precedes its predicate; fall back to the nearest after.
+        before = [a for a in aspects if a.last < op.first]
+        after = [a for a in aspects if a.first > op.last]
+        asp = before[-1] if before else (after[0] if after else None)
+        opinion = opinion_lemma(forms, tags, lemmas, starts, lens, op.first, op.last)
+        if not opinion:
+            continue
+        aspect = aspect_lemma(forms, tags, starts, lens, asp.first, asp.last) if asp else None
+        lo = min(op.first, asp.first) if asp else op.first
+        hi = max(op.last, asp.last) if asp else op.last
+        start, end = _surface("", starts, lens, lo, hi)
+        conf = op.confidence if asp is None else (op.confidence + asp.confidence) / 2
+        out.append({
+            "record_id": record_id,
+            "sentence_index": sentence_index,
+            "aspect": aspect or None,
+            "opinion": opinion,
+            "polarity": "pain" if op.kind == "NEG" else "praise",
+            "start": start,
+            "end": end,
+            "confidence": round(conf, 4),
+        })
+    return out
+
+
+class Tagger:
+    """Stage wrapper: holds a loaded model and labels sentence frames from the tokenize stage."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+
+    def __call__(self, sentences: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """sentences (tokenize frame) -> (sentences + sentiment columns, mentions frame)."""
+        sentences = sentences.copy()
+        if sentences.empty:
+            for col in ("p_neg", "p_neu", "p_pos", "sentiment_score"):
+                sentences[col] = pd.Series(dtype="float64")
+            sentences["sentiment"] = pd.Series(dtype="object")
+            return sentences, pd.DataFrame(columns=MENTION_FRAME_COLUMNS)
+        inputs = [list(zip(f, t, strict=True)) for f, t in zip(sentences["forms"], sentences["tags"], strict=True)]
+        out = self.model.predict(inputs)
+        probs = np.asarray(out.sentiment, dtype="float64")
+        sentences["p_neg"], sentences["p_neu"], sentences["p_pos"] = probs[:, 0], probs[:, 1], probs[:, 2]
+        sentences["sentiment"] = [SENTIMENT_LABELS[i] for i in probs.argmax(axis=1)]
+        sentences["sentiment_score"] = probs[:, 2] - probs[:, 0]
+        rows: list[dict] = []
+        for (rid, idx, forms, tags, lemmas, starts, lens), labels, conf in zip(
+            sentences[["record_id", "sentence_index", "forms", "tags", "lemmas", "starts", "lens"]].itertuples(
+                index=False, name=None
+            ),
+            out.span_labels,
+            out.span_confidence,
+            strict=True,
+        ):
+            rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens, labels, conf))
+        return sentences, pd.DataFrame(rows, columns=MENTION_FRAME_COLUMNS)
+
+
+def record_sentiment(records: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
+    """Record sentiment = sentence probabilities averaged, weighted by sentence length in morphemes.
+
+    Length weighting keeps a one-word "네" from outvoting the sentence that carries the complaint.
+    Records with no sentence (e.g. only emoticons) are neutral with score 0.
+    """
+    records = records.copy()
+    if sentences.empty:
+        records["sentiment"] = "neu"
+        records["sentiment_score"] = 0.0
+        return records
+    w = sentences["forms"].map(len).astype("float64")
+    weighted = sentences[["p_neg", "p_neu", "p_pos"]].mul(w, axis=0)
+    weighted["w"] = w
+    weighted["record_id"] = sentences["record_id"].to_numpy()
+    sums = weighted.groupby("record_id", sort=False).sum()
+    probs = sums[["p_neg", "p_neu", "p_pos"]].div(sums["w"], axis=0)
+    p = probs.reindex(records["record_id"]).to_numpy()
+    has = ~np.isnan(p).any(axis=1)
+    labels = np.array(SENTIMENT_LABELS, dtype=object)[np.nan_to_num(p, nan=0).argmax(axis=1)]
+    records["sentiment"] = np.where(has, labels, "neu")
+    records["sentiment_score"] = np.where(has, np.nan_to_num(p[:, 2] - p[:, 0]), 0.0)
+    return records
