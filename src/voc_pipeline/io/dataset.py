@@ -155,7 +155,6 @@ class OutputDataset:
     # --- commit ---------------------------------------------------------------------------
     def commit(self, staging: Staging, run_id: str, periods: set[str], manifest: dict) -> None:
         """Swap the run's periods in, every table at once per period, then write the manifest."""
-        trash = self.root / ".trash" / run_id
         moves = []
         for period in sorted(periods):
             for table in TABLE_SCHEMAS:

@@ -97,7 +97,7 @@ class JourneyMapper:
         self._by_length = sorted(self._keyword_stage, key=len, reverse=True)
 
     def normalise_aspect(self, aspect: str | None) -> str | None:
-        if not aspect:
+        if not isinstance(aspect, str) or not aspect:  # None or a pandas NA
             return None
         key = aspect.replace(" ", "")
         return self.taxonomy.synonyms.get(key, self.taxonomy.synonyms.get(aspect, aspect))
@@ -108,9 +108,9 @@ class JourneyMapper:
         return f"{aspect}+{opinion}" if aspect else opinion
 
     def stage_of_aspect(self, aspect: str | None) -> str | None:
-        if not aspect:
-            return None
         key = (self.normalise_aspect(aspect) or "").replace(" ", "")
+        if not key:
+            return None
         if key in self._keyword_stage:
             return self._keyword_stage[key]
         for kw in self._by_length:

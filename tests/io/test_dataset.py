@@ -1,0 +1,77 @@
+"""The output dataset: staging, atomic commit per period, rollback of a half-done commit, lock."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from voc_pipeline.errors import OutputError
+from voc_pipeline.io.dataset import OutputDataset, read_table
+
+
+def _records(ids, period):
+    return pd.DataFrame({
+        "record_id": ids, "source": "reviews", "channel": "review", "text": ["배송이 늦어요"] * len(ids),
+        "created_at": pd.Timestamp("2026-11-16 09:12", tz="Asia/Seoul"), "rating": 1.0, "rating_norm": 0.0,
+        "stages": [["delivery"]] * len(ids), "pii_types": [[]] * len(ids), "input_rows": 1, "period": period,
+    })
+
+
+def _run(ds: OutputDataset, run_id: str, frames: dict[str, pd.DataFrame]) -> None:
+    with ds.lock():
+        st = ds.staging(run_id)
+        for table, frame in frames.items():
+            st.write_by_period(table, frame)
+        ds.commit(st, run_id, st.periods, {"run_id": run_id, "periods": sorted(st.periods)})
+
+
+def test_commit_replaces_only_the_rerun_period(tmp_path):
+    ds = OutputDataset(tmp_path)
+    _run(ds, "run1", {"records": pd.concat([_records(["a", "b"], "2026-W46"), _records(["c"], "2026-W47")])})
+    _run(ds, "run2", {"records": _records(["d"], "2026-W47")})
+    assert ds.periods() == ["2026-W46", "2026-W47"]
+    assert ds.read("records", "2026-W47")["record_id"].tolist() == ["d"]
+    assert sorted(ds.read("records", "2026-W46")["record_id"]) == ["a", "b"]
+    table = read_table(tmp_path, "records")
+    assert sorted(table["record_id"]) == ["a", "b", "d"]
+    assert str(table["created_at"].dt.tz) == "Asia/Seoul"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records", "runs"]
+
+
+def test_half_done_commit_is_rolled_back(tmp_path, monkeypatch):
+    ds = OutputDataset(tmp_path)
+    _run(ds, "run1", {"records": _records(["a"], "2026-W47"), "mentions": pd.DataFrame(
+        {"record_id": ["a"], "sentence_index": [0], "keyword": ["배송+늦다"], "period": ["2026-W47"]})})
+
+    calls = {"n": 0}
+    real_rename = os.rename
+
+    def dying_rename(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 3:  # old records out, new records in, then die mid-swap
+            raise KeyboardInterrupt
+        return real_rename(src, dst)
+
+    monkeypatch.setattr("pathlib.Path.rename", lambda self, target: dying_rename(self, target))
+    with pytest.raises(KeyboardInterrupt):
+        _run(ds, "run2", {"records": _records(["x"], "2026-W47")})
+    monkeypatch.undo()
+    assert (tmp_path / ".journal.json").exists()
+    ds.recover()
+    assert ds.read("records", "2026-W47")["record_id"].tolist() == ["a"]
+    assert ds.read("mentions", "2026-W47")["keyword"].tolist() == ["배송+늦다"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mentions", "records", "runs"]
+    assert [m["run_id"] for m in ds.manifests()] == ["run1"]
+
+
+def test_lock_refuses_a_live_holder_and_clears_a_stale_one(tmp_path):
+    ds = OutputDataset(tmp_path)
+    (tmp_path / ".lock").write_text(str(os.getpid()))
+    with pytest.raises(OutputError), ds.lock():
+        pass
+    (tmp_path / ".lock").write_text("999999999")
+    with ds.lock():
+        assert (tmp_path / ".lock").read_text() == str(os.getpid())
+    assert not (tmp_path / ".lock").exists()

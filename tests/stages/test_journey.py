@@ -1,0 +1,56 @@
+"""Journey-stage mapping with the shipped commerce taxonomy on real Korean sentences."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from voc_pipeline.config import domain_path
+from voc_pipeline.stages.journey import JourneyMapper, load_taxonomy
+from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+
+@pytest.fixture(scope="module")
+def mapper() -> JourneyMapper:
+    return JourneyMapper(load_taxonomy(domain_path("commerce")))
+
+
+@pytest.fixture(scope="module")
+def kiwi() -> KiwiTokenizer:
+    return KiwiTokenizer(num_workers=1)
+
+
+@pytest.mark.parametrize(
+    ("aspect", "stage"),
+    [("배송", "delivery"), ("택배", "delivery"), ("쿠폰", "payment"), ("상담원", "support"),
+     ("환불", "refund"), ("로그인", "explore"), ("품절", "order"), ("배송 기사", "delivery")],
+)
+def test_aspect_to_stage(mapper, aspect, stage):
+    assert mapper.stage_of_aspect(aspect) == stage
+
+
+def test_synonyms_make_one_key(mapper):
+    assert mapper.keyword("택배", "늦다") == mapper.keyword("배송", "늦다") == "배송+늦다"
+    assert mapper.keyword(None, "별로이다") == "별로이다"
+
+
+def test_unknown_aspect_falls_back_to_sentence_then_unmapped(kiwi, mapper):
+    sents = kiwi(pd.DataFrame({"record_id": ["a", "b"], "text": ["배송 온 날 보니 그게 엉망이에요", "그냥 그래요"]}))
+    mentions = pd.DataFrame({
+        "record_id": ["a", "b"], "sentence_index": [0, 0], "aspect": ["그것", None],
+        "opinion": ["엉망이다", "그렇다"], "polarity": ["pain", "pain"], "start": [10, 3], "end": [15, 6],
+        "confidence": [0.9, 0.9],
+    })
+    sents, mentions = mapper(sents, mentions)
+    assert mentions["stage"].tolist() == ["delivery", "unmapped"]
+    assert sents["stage"].tolist() == ["delivery", "unmapped"]
+    records = mapper.record_stages(pd.DataFrame({"record_id": ["a", "b"]}), sents, mentions)
+    assert records["stages"].tolist() == [["delivery"], []]
+
+
+def test_record_stages_follow_journey_order(kiwi, mapper):
+    sents = kiwi(pd.DataFrame({"record_id": ["a"], "text": ["환불은 빨랐어요. 쿠폰이 안 먹혀요. 배송은 늦었고요."]}))
+    mentions = pd.DataFrame(columns=["record_id", "sentence_index", "aspect", "opinion", "polarity", "start", "end"])
+    sents, mentions = mapper(sents, mentions)
+    records = mapper.record_stages(pd.DataFrame({"record_id": ["a"]}), sents, mentions)
+    assert records["stages"].iloc[0] == ["payment", "delivery", "refund"]

@@ -1,0 +1,98 @@
+"""Span decoding over real Kiwi morphemes of Korean VOC sentences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from voc_pipeline.stages.tag import Tagger, decode_spans, mentions_for_sentence, record_sentiment
+from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+
+@pytest.fixture(scope="module")
+def kiwi() -> KiwiTokenizer:
+    return KiwiTokenizer(num_workers=1)
+
+
+def _sentences(kiwi: KiwiTokenizer, *texts: str) -> pd.DataFrame:
+    return kiwi(pd.DataFrame({"record_id": [f"r{i}" for i in range(len(texts))], "text": list(texts)}))
+
+
+def _label(sent, spans: dict[str, str]) -> list[str]:
+    """Labels from {form: kind} with B- on the first morpheme of each run of the same kind."""
+    labels, prev = [], None
+    for form in sent.forms:
+        kind = spans.get(form)
+        labels.append("O" if kind is None else ("I-" if prev == kind else "B-") + kind)
+        prev = kind
+    return labels
+
+
+def test_decode_spans_bio_and_stray_inside():
+    spans = decode_spans(["B-ASP", "I-ASP", "O", "I-NEG", "I-NEG", "B-POS"], [0.9] * 6)
+    assert [(s.kind, s.first, s.last) for s in spans] == [("ASP", 0, 1), ("NEG", 3, 4), ("POS", 5, 5)]
+
+
+def test_pain_mention_with_lemmas_and_offsets(kiwi):
+    s = _sentences(kiwi, "박스가 다 파손됐어요ㅠㅠ").iloc[0]
+    labels = _label(s, {"박스": "ASP", "파손": "NEG", "되": "NEG", "었": "NEG", "어요": "NEG"})
+    [m] = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [0.8] * len(labels))
+    assert (m["aspect"], m["opinion"], m["polarity"]) == ("박스", "파손되다", "pain")
+    assert "박스가 다 파손됐어요ㅠㅠ"[m["start"]:m["end"]] == "박스가 다 파손됐"
+
+
+def test_two_mentions_pair_with_their_own_aspects(kiwi):
+    text = "상담원은 친절했는데 환불이 안 돼요."
+    s = _sentences(kiwi, text).iloc[0]
+    labels = ["O"] * len(s.forms)
+    for i, (f, t) in enumerate(zip(s.forms, s.tags, strict=True)):
+        if f in ("상담원", "환불"):
+            labels[i] = "B-ASP"
+        elif f == "친절":
+            labels[i] = "B-POS"
+        elif f == "하" and t == "XSA":
+            labels[i] = "I-POS"
+        elif f == "안":
+            labels[i] = "B-NEG"
+        elif f == "되":
+            labels[i] = "I-NEG"
+    ms = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [1.0] * len(labels))
+    assert [(m["aspect"], m["opinion"], m["polarity"]) for m in ms] == [
+        ("상담원", "친절하다", "praise"),
+        ("환불", "안 되다", "pain"),
+    ]
+    assert text[ms[1]["start"]:ms[1]["end"]] == "환불이 안 돼"
+
+
+def test_implicit_aspect_keeps_opinion(kiwi):
+    s = _sentences(kiwi, "진짜 별로예요").iloc[0]
+    labels = ["B-NEG" if f == "별로" else "O" for f in s.forms]
+    [m] = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [0.7] * len(labels))
+    assert m["aspect"] is None and m["polarity"] == "pain" and m["opinion"].startswith("별로")
+
+
+class _FixedModel:
+    """A stand-in with fixed outputs, to test the stage's bookkeeping (not the model)."""
+
+    def __init__(self, probs):
+        self.probs = probs
+
+    def predict(self, sentences):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(
+            sentiment=np.array(self.probs[: len(sentences)]),
+            span_labels=[["O"] * len(s) for s in sentences],
+            span_confidence=[[1.0] * len(s) for s in sentences],
+        )
+
+
+def test_record_sentiment_is_length_weighted(kiwi):
+    sents = _sentences(kiwi, "네. 배송이 일주일 넘게 안 와서 너무 화가 나고 답답합니다")
+    assert len(sents) == 2
+    tagged, mentions = Tagger(_FixedModel([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1]]))(sents)
+    assert mentions.empty
+    records = record_sentiment(pd.DataFrame({"record_id": ["r0", "r9"]}), tagged)
+    assert records["sentiment"].tolist() == ["neg", "neu"]
+    assert records["sentiment_score"].iloc[0] < 0 and records["sentiment_score"].iloc[1] == 0
