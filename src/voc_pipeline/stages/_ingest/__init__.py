@@ -1,0 +1,1 @@
+"""Private helpers of stages/ingest.py: date, rating and chat parsing."""
