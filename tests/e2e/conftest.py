@@ -1,0 +1,15 @@
+"""One real demo run shared by the end-to-end tests (the CLI on data/sample/ with the embedded model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.cli_helpers import CliRun, run_cli
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> CliRun:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    result = run_cli("run", "--config", "configs/default.yaml", "--output", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
