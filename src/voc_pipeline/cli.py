@@ -82,13 +82,11 @@ def run(
             from voc_pipeline.pipeline import plan_inputs
 
             print_mapping(sorted({s for s, _ in plan_inputs(cfg, input)}, key=lambda s: s.name))
-        if engine == "ray":
-            from voc_pipeline.engines.ray_engine import run_pipeline_ray as runner
-        else:
-            from voc_pipeline.pipeline import run_pipeline as runner
+        from voc_pipeline.pipeline import run_pipeline
+
         with progress_reporter() as progress:
-            summary = runner(cfg, inputs=input, output=output, period=period, workers=workers,
-                             skip_unchanged=skip_unchanged, progress=progress)
+            summary = run_pipeline(cfg, inputs=input, output=output, period=period, workers=workers,
+                                   skip_unchanged=skip_unchanged, progress=progress, engine=engine)
     except VocPipelineError as err:
         raise _fail(err) from None
     print_summary(summary)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from voc_pipeline import __version__
 from voc_pipeline.config import PipelineConfig, SourceConfig, domain_path
-from voc_pipeline.errors import AccountingError, InputNotFoundError
+from voc_pipeline.errors import AccountingError, InputNotFoundError, UsageError
 from voc_pipeline.io.dataset import OutputDataset, Staging
 from voc_pipeline.stages import aggregate
 from voc_pipeline.stages.journey import JourneyMapper, load_taxonomy
@@ -106,8 +106,23 @@ def plan_inputs(config: PipelineConfig, inputs: Iterable[str | Path] | None) -> 
     return plan
 
 
+@dataclass
+class Analysed:
+    """One batch after every per-record stage: masked records, their sentences and mentions."""
+
+    records: pd.DataFrame
+    sentences: pd.DataFrame
+    mentions: pd.DataFrame
+    quarantine: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+
 class Stages:
-    """The loaded, reusable stage objects of one run (model, Kiwi, masker, taxonomy)."""
+    """The loaded, reusable stage objects of one run (masker, Kiwi, model, taxonomy).
+
+    ``analyse`` is the whole per-batch path (mask -> tokenize -> tag -> journey); engines call it
+    in-process or inside Ray actors, so both run the same code.
+    """
 
     def __init__(self, config: PipelineConfig, secret: bytes, workers: int | None = None) -> None:
         from voc_pipeline.models import load_tagger
@@ -126,16 +141,30 @@ class Stages:
         self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size)
         self.tagger = Tagger(self.model)
 
-    def process(self, records: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """Masked records -> (records, sentences, mentions) with sentiment and stages."""
+    def analyse(self, records: pd.DataFrame, quarantine: pd.DataFrame) -> Analysed:
+        """Raw ingest frames -> masked, tagged and mapped frames (no I/O)."""
         from voc_pipeline.stages.tag import record_sentiment
 
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        quarantine = self.masker.mask_quarantine(quarantine) if not quarantine.empty else quarantine
+        records = self.masker(records) if not records.empty else records
+        timings["mask"] = time.perf_counter() - t
+        if records.empty:
+            empty = pd.DataFrame()
+            return Analysed(records, empty, empty, quarantine, timings)
+        t = time.perf_counter()
         sentences = self.tokenizer(records[["record_id", "text"]])
+        timings["tokenize"] = time.perf_counter() - t
+        t = time.perf_counter()
         sentences, mentions = self.tagger(sentences)
+        timings["tag"] = time.perf_counter() - t
+        t = time.perf_counter()
         sentences, mentions = self.mapper(sentences, mentions)
         records = record_sentiment(records, sentences)
         records = self.mapper.record_stages(records, sentences, mentions)
-        return records, sentences, mentions
+        timings["journey"] = time.perf_counter() - t
+        return Analysed(records, sentences, mentions, quarantine, timings)
 
 
 def _attach_period(frame: pd.DataFrame, periods: pd.Series) -> pd.DataFrame:
@@ -154,8 +183,8 @@ def run_pipeline(
     skip_unchanged: bool = False,
     progress: ProgressFn | None = None,
     stages: Stages | None = None,
+    engine: str = "local",
 ) -> RunSummary:
-    from voc_pipeline.stages.ingest import read_source
     from voc_pipeline.stages.mask import secret_from_env
 
     started = time.perf_counter()
@@ -180,45 +209,38 @@ def run_pipeline(
 
     with dataset.lock():
         staging = dataset.staging(run_id)
-        for source, path in plan:
+        file_periods: dict[Path, Counter] = defaultdict(Counter)
+        quarantine_parts: dict[Path, list[pd.DataFrame]] = defaultdict(list)
+        batches = _ingest(plan, config, period)
+        for path, rows_read, done in _engine_results(engine, stages, batches, workers):
             account = accounts[path]
-            file_periods: Counter = Counter()
-            quarantine_parts: list[pd.DataFrame] = []
-            for batch in read_source(
-                source, path, batch_rows=config.batch_rows, period=config.period, fallback_period=period
-            ):
-                account.rows_read += batch.rows_read
-                if not batch.quarantine.empty:
-                    quarantine_parts.append(stages.masker.mask_quarantine(batch.quarantine))
-                    account.quarantined += len(batch.quarantine)
-                    account.reasons.update(batch.quarantine["reason_code"])
-                if batch.records.empty:
-                    continue
-                records = batch.records
-                if period:
-                    records = records.assign(period=period)
+            account.rows_read += rows_read
+            for k, v in done.timings.items():
+                timings[k] += v
+            if not done.quarantine.empty:
+                quarantine_parts[path].append(done.quarantine)
+                account.quarantined += len(done.quarantine)
+                account.reasons.update(done.quarantine["reason_code"])
+            if not done.records.empty:
+                records = done.records
+                account.records += len(records)
+                account.record_rows += int(records["input_rows"].sum())
+                file_periods[path].update(records["period"])
+                stage_counts.update(s for ss in records["stages"] for s in ss)
+                periods = records.set_index("record_id")["period"]
                 t = time.perf_counter()
-                masked = stages.masker(records)
-                timings["mask"] += time.perf_counter() - t
-                t = time.perf_counter()
-                masked, sentences, mentions = stages.process(masked)
-                timings["analyse"] += time.perf_counter() - t
-                account.records += len(masked)
-                account.record_rows += int(masked["input_rows"].sum())
-                file_periods.update(masked["period"])
-                stage_counts.update(s for ss in masked["stages"] for s in ss)
-                periods = masked.set_index("record_id")["period"]
-                t = time.perf_counter()
-                staging.write_by_period("records", masked)
-                staging.write_by_period("sentences", _attach_period(sentences, periods))
-                staging.write_by_period("mentions", _attach_period(mentions, periods))
+                staging.write_by_period("records", records)
+                staging.write_by_period("sentences", _attach_period(done.sentences, periods))
+                staging.write_by_period("mentions", _attach_period(done.mentions, periods))
                 timings["write"] += time.perf_counter() - t
-                if progress:
-                    progress(account.path, batch.rows_read)
-            if quarantine_parts:
-                q = pd.concat(quarantine_parts, ignore_index=True)
-                # Quarantine rows carry no trustworthy date; they belong to the period their file is about.
-                q["period"] = period or (file_periods.most_common(1)[0][0] if file_periods else "unknown")
+            if progress:
+                progress(account.path, rows_read)
+        for path, account in accounts.items():
+            if quarantine_parts[path]:
+                q = pd.concat(quarantine_parts[path], ignore_index=True)
+                # Quarantine rows carry no trustworthy date: they belong to the period their file is about.
+                common = file_periods[path].most_common(1)
+                q["period"] = period or (common[0][0] if common else "unknown")
                 staging.write_by_period("quarantine", q)
             if not account.balanced:
                 raise AccountingError(
@@ -240,6 +262,32 @@ def run_pipeline(
 
         write_report(out_root)
     return RunSummary(run_id, out_root, sorted(run_periods), list(accounts.values()), manifest)
+
+
+def _ingest(plan, config: PipelineConfig, period: str | None):
+    """(path, IngestBatch) for every batch of every input file, streaming."""
+    from voc_pipeline.stages.ingest import read_source
+
+    for source, path in plan:
+        for batch in read_source(source, path, batch_rows=config.batch_rows, period=config.period,
+                                 fallback_period=period):
+            if period and not batch.records.empty:
+                batch.records = batch.records.assign(period=period)
+            yield path, batch
+
+
+def _engine_results(engine: str, stages: Stages, batches, workers: int | None):
+    if engine == "ray":
+        try:
+            from voc_pipeline.engines.ray_engine import analyse_batches
+        except ImportError as err:
+            raise UsageError(
+                f"Ray 엔진을 쓰려면 pip install 'voc-pipeline[ray]' 가 필요합니다 ({err})",
+                f"--engine ray needs pip install 'voc-pipeline[ray]' ({err})",
+            ) from None
+    else:
+        from voc_pipeline.engines.local import analyse_batches
+    return analyse_batches(stages, batches, workers=workers)
 
 
 def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], taxonomy) -> None:
