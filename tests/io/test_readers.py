@@ -76,7 +76,7 @@ def test_csv_tab_delimited(tmp_path):
 def test_binary_garbage_csv(tmp_path):
     p = tmp_path / "garbage.csv"
     p.write_bytes(bytes(range(256)) * 40)
-    with pytest.raises(UnreadableInputError, match="garbage.csv"):
+    with pytest.raises(UnreadableInputError, match=r"garbage\.csv"):
         open_table(p)
 
 
@@ -100,7 +100,7 @@ def test_xlsx_title_row_and_sheets(tmp_path):
     assert [x.source_row for x in out] == [4, 6]
     assert out[0].values["작성일"] == datetime(2026, 11, 16, 9, 12)
     assert rows(open_table(p, sheet=1))[1].values["리뷰내용"] == "포장이 엉망"
-    with pytest.raises(UnreadableInputError, match="없음|no sheet"):
+    with pytest.raises(UnreadableInputError, match=r"없음|no sheet"):
         open_table(p, sheet="없음")
 
 

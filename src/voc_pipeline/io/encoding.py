@@ -113,12 +113,17 @@ def detect_bytes(sample: bytes, truncated: bool = False, name: str = "<bytes>") 
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
-    if best is None or best.encoding is None or best.chaos > 0.5:
-        raise UnreadableInputError(
-            f"파일 인코딩을 알 수 없습니다(텍스트가 아님): {name}",
-            f"cannot determine the encoding (not text?): {name}",
-        )
-    return EncodingGuess(codecs.lookup(best.encoding).name, "detector")
+    if best is not None and best.encoding and best.chaos <= 0.5:
+        guess = EncodingGuess(codecs.lookup(best.encoding).name, "detector")
+        if guess.line_based:   # no UTF-16/32 without a BOM: the sample has no NUL bytes
+            return guess
+    lines = [ln for ln in sample.split(b"\n") if ln.strip()]
+    if lines and sum(_strict(ln, "utf-8") for ln in lines) * 2 >= len(lines):
+        return EncodingGuess("utf-8", "line_vote")   # mostly ASCII/UTF-8: quarantine the rest
+    raise UnreadableInputError(
+        f"파일 인코딩을 알 수 없습니다(텍스트가 아님): {name}",
+        f"cannot determine the encoding (not text?): {name}",
+    )
 
 
 def detect_encoding(path: str | Path, explicit: str | None = None) -> EncodingGuess:
