@@ -8,6 +8,7 @@ Exit status 0 when every line is valid and the minima hold, 1 otherwise (every e
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections import Counter
@@ -96,7 +97,7 @@ def check_spans(path: Path) -> tuple[list[str], dict]:
     for lineno, row in rows:
         where = f"{path.name}:{lineno}"
         keys = set(row)
-        if not SPAN_KEYS <= keys or keys - SPAN_KEYS - SPAN_OPTIONAL:
+        if not keys >= SPAN_KEYS or keys - SPAN_KEYS - SPAN_OPTIONAL:
             errors.append(f"{where}: keys {sorted(keys)} != {sorted(SPAN_KEYS)} (+ optional tags)")
             continue
         ids[row["id"]] += 1
@@ -142,22 +143,23 @@ def check_spans(path: Path) -> tuple[list[str], dict]:
             stage_polarity[(m["stage"], m["polarity"])] += 1
         # an aspect may be shared by several opinions, but no two distinct spans may overlap
         uniq = sorted(set(spans))
-        for (s1, e1, k1), (s2, e2, k2) in zip(uniq, uniq[1:], strict=False):
+        for (s1, e1, k1), (s2, e2, k2) in itertools.pairwise(uniq):
             if s2 < e1:
                 errors.append(f"{where}: {k1} {s1}:{e1} overlaps {k2} {s2}:{e2}")
         for stage in seen_stages:
             stage_sentences[stage] += 1
-    for key, counter, label in ((ids, ids, "id"), (texts, texts, "text")):
-        for value, count in key.items():
+    for counter, label in ((ids, "id"), (texts, "text")):
+        for value, count in counter.items():
             if count > 1:
                 errors.append(f"{path.name}: duplicate {label} {value!r} ({count}x)")
-        del counter
     total = len(rows)
     if total < MIN_SPAN_SENTENCES:
         errors.append(f"{path.name}: {total} sentences < {MIN_SPAN_SENTENCES}")
     for stage in STAGES:
         if stage_sentences[stage] < MIN_PER_STAGE:
-            errors.append(f"{path.name}: stage {stage} has {stage_sentences[stage]} sentences < {MIN_PER_STAGE}")
+            errors.append(
+                f"{path.name}: stage {stage} has {stage_sentences[stage]} sentences < {MIN_PER_STAGE}"
+            )
         for pol in POLARITIES:
             if stage_polarity[(stage, pol)] == 0:
                 errors.append(f"{path.name}: stage {stage} has no {pol} mention")
@@ -232,10 +234,13 @@ def check_reviews(path: Path) -> tuple[list[str], dict]:
 
 def cross_check(spans: Path, reviews: Path) -> list[str]:
     """The two sets must not share a text (each is an independent test)."""
+
     def texts(path: Path) -> set[str]:
         if not path.is_file():
             return set()
-        return {json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+        return {
+            json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+        }
 
     try:
         shared = texts(spans) & texts(reviews)
@@ -247,15 +252,19 @@ def cross_check(spans: Path, reviews: Path) -> list[str]:
 def check_all(eval_dir: Path) -> tuple[list[str], dict]:
     span_errors, span_stats = check_spans(eval_dir / "commerce_spans.jsonl")
     review_errors, review_stats = check_reviews(eval_dir / "commerce_reviews.jsonl")
-    errors = span_errors + review_errors + cross_check(
-        eval_dir / "commerce_spans.jsonl", eval_dir / "commerce_reviews.jsonl"
+    errors = (
+        span_errors
+        + review_errors
+        + cross_check(eval_dir / "commerce_spans.jsonl", eval_dir / "commerce_reviews.jsonl")
     )
     return errors, {"commerce_spans": span_stats, "commerce_reviews": review_stats}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval-dir", type=Path, default=Path(__file__).resolve().parents[1] / "data" / "eval")
+    parser.add_argument(
+        "--eval-dir", type=Path, default=Path(__file__).resolve().parents[1] / "data" / "eval"
+    )
     args = parser.parse_args(argv)
     errors, stats = check_all(args.eval_dir)
     print(json.dumps(stats, ensure_ascii=False, indent=2))

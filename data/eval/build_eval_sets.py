@@ -24,7 +24,9 @@ STAGES = ("discover", "explore", "order", "payment", "delivery", "use", "support
 KNOWN_TAGS = {"negation", "sarcasm", "colloquial", "question"}
 
 # [aspect#1]   <opinion#1-stage>  <opinion#1+stage>  <opinion-stage> (implicit aspect)
-TOKEN = re.compile(r"\[(?P<asp>[^\]#\[<>]+)#(?P<an>\d+)\]|<(?P<op>[^>#<\[\]]+?)(?:#(?P<on>\d+))?(?P<pol>[+-])(?P<st>[a-z]+)>")
+TOKEN = re.compile(
+    r"\[(?P<asp>[^\]#\[<>]+)#(?P<an>\d+)\]|<(?P<op>[^>#<\[\]]+?)(?:#(?P<on>\d+))?(?P<pol>[+-])(?P<st>[a-z]+)>"
+)
 
 
 class AnnotationError(ValueError):
