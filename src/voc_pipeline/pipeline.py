@@ -24,6 +24,7 @@ from voc_pipeline import __version__
 from voc_pipeline.config import PipelineConfig, SourceConfig, domain_path
 from voc_pipeline.errors import AccountingError, InputNotFoundError, UsageError
 from voc_pipeline.io.dataset import OutputDataset, Staging
+from voc_pipeline.stages.ingest import display_path
 from voc_pipeline.stages import aggregate
 from voc_pipeline.stages.journey import JourneyMapper, load_taxonomy
 
@@ -194,7 +195,7 @@ def run_pipeline(
     plan = plan_inputs(config, inputs)
     dataset = OutputDataset(out_root)
     cfg_hash = config_hash(config)
-    accounts = {f: FileAccount(s.name, _display_path(f, config), sha256_file(f)) for s, f in plan}
+    accounts = {f: FileAccount(s.name, display_path(f, config.base_dir), sha256_file(f)) for s, f in plan}
 
     if skip_unchanged and _unchanged(dataset, accounts.values(), cfg_hash, period):
         last = dataset.manifests()[-1]
@@ -270,7 +271,7 @@ def _ingest(plan, config: PipelineConfig, period: str | None):
 
     for source, path in plan:
         for batch in read_source(source, path, batch_rows=config.batch_rows, period=config.period,
-                                 fallback_period=period):
+                                 fallback_period=period, base_dir=config.base_dir):
             if period and not batch.records.empty:
                 batch.records = batch.records.assign(period=period)
             yield path, batch
@@ -310,14 +311,6 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
         staging.write("pain_points", p, points)
         staging.write("journey_map", p, aggregate.journey_map(records, sentences, points, taxonomy))
         previous = aggregate.previous_from_points(p, len(records), points)
-
-
-def _display_path(path: Path, config: PipelineConfig) -> str:
-    """A path as the user gave it, relative to the base dir: no machine paths in outputs."""
-    try:
-        return str(path.resolve().relative_to(Path(config.base_dir).resolve()))
-    except ValueError:
-        return path.name
 
 
 def _unchanged(dataset: OutputDataset, accounts: Iterable[FileAccount], cfg_hash: str, period: str | None) -> bool:
