@@ -24,8 +24,8 @@ from voc_pipeline import __version__
 from voc_pipeline.config import PipelineConfig, SourceConfig, domain_path
 from voc_pipeline.errors import AccountingError, InputNotFoundError, UsageError
 from voc_pipeline.io.dataset import OutputDataset, Staging
-from voc_pipeline.stages.ingest import display_path
 from voc_pipeline.stages import aggregate
+from voc_pipeline.stages.ingest import display_path
 from voc_pipeline.stages.journey import JourneyMapper, load_taxonomy
 
 log = logging.getLogger("voc_pipeline")
