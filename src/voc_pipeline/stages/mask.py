@@ -71,7 +71,7 @@ class MaskResult:
 
 _NB = r"(?<![0-9A-Za-z])(?<![0-9][-.])"   # not glued to a preceding digit/letter/number run
 _NA = r"(?![0-9A-Za-z])(?![-.][0-9])"     # not followed by a digit/letter/number run
-_SEP = r"[-.\s]?"
+_SEP = r"(?:\s?[-.)ㅡ–—]\s?|\s)?"  # 010-1234-5678, 010.1234.5678, 010 1234 5678, 010)1234-5678, 010ㅡ...
 
 #: number labels that are not personal data: a context keyword does not reach across them
 _NEGATIVE_LABELS = re.compile(
@@ -137,7 +137,7 @@ def business_checksum_ok(d10: str) -> bool:
 _MOBILE = r"01[016789]" + _SEP + r"[\d*]{3,4}" + _SEP + r"[\d*]{4}"
 _INTL = r"\+\s?82[-.\s]?(?:\(0\)\s?)?0?(?:1[016789]|2|[3-6][1-5]|70)" + _SEP + r"\d{3,4}" + _SEP + r"\d{4}"
 _LANDLINE = r"(?:02|0[3-6][1-5]|070|050[2-8]?)" + _SEP + r"\d{3,4}" + _SEP + r"\d{4}"
-_LANDLINE_PAREN = r"\((?:02|0[3-6][1-5]|070)\)\s?\d{3,4}[-.\s]?\d{4}"
+_LANDLINE_PAREN = r"\((?:02|0[3-6][1-5]|070)\)\s?\d{3,4}" + _SEP + r"\d{4}"
 _PHONE_RE = re.compile(_NB + r"(?:" + "|".join([_INTL, _MOBILE, _LANDLINE, _LANDLINE_PAREN]) + r")" + _NA)
 
 
@@ -165,9 +165,9 @@ def _find_rrn(text: str) -> Iterable[tuple[int, int, str]]:
             if sep and rest[0] in "0123456789*":
                 yield m.start(), m.end(), kind
             continue
-        if sep:  # 900101-1234567 / 900101 1234567: the shape is enough (post-2020 numbers have no checksum)
-            yield m.start(), m.end(), kind
-        elif rrn_checksum_ok(birth + g + rest) or _context_before(text, m.start(), _RRN_CONTEXT):
+        # separated (900101-1234567): the shape is enough, post-2020 numbers have no checksum;
+        # glued 13 digits: the pre-2020 checksum or a 주민/외국인 keyword before it
+        if sep or rrn_checksum_ok(birth + g + rest) or _context_before(text, m.start(), _RRN_CONTEXT):
             yield m.start(), m.end(), kind
 
 
@@ -335,13 +335,19 @@ _GIVEN = (
     "환황회효후훈휘희흠"
 )
 _NAME_CORE = r"(?:" + _SURNAMES_2 + r"|[" + _SURNAMES_1 + r"])[" + _GIVEN + r"]{1,2}"
-_HONORIFIC_GLUED = r"님|씨(?![가-힣])|씨(?=[가는를의도께에한랑와요])|고객님|고객|회원님|회원"
+_HONORIFIC_GLUED = r"님|씨|고객님|고객|회원님|회원"
+#: what may follow an honorific: a non-Hangul char or a particle (not 고객센터, 씨앗, 회원가입 ...)
+_AFTER_HONORIFIC = (
+    r"(?=[^가-힣]|$|께서|께|님|들|이|가|은|는|을|를|의|에게|도|만|과|와|이랑|랑|한테|요|입니다|이십니다|이세요|이신|"
+    r"으로|로|분|한테서)"
+)
 _HONORIFIC_SPACED = (
     r"님|씨|고객님|고객|회원님|회원|상담사|상담원|상담사님|매니저|매니저님|기사님|기사|과장님|과장|대리님|대리|팀장님|팀장|"
     r"주임님|주임|선생님|사원|실장님|실장|부장님|부장|차장님|차장|원장님|점장님|점장|담당자|님께|귀하|선생|사장님|대표님"
 )
 _NAME_HON_RE = re.compile(
-    r"(?<![가-힣])(" + _NAME_CORE + r")(?:(?:" + _HONORIFIC_GLUED + r")|\s(?:" + _HONORIFIC_SPACED + r")(?![가-힣]{2}))"
+    r"(?<![가-힣])(" + _NAME_CORE + r")(?:" + _HONORIFIC_GLUED + r"|\s(?:" + _HONORIFIC_SPACED + r"))"
+    + _AFTER_HONORIFIC
 )
 _NAME_LABEL_RE = re.compile(
     r"(?:고객\s?명|고객\s?성함|성함|성명|이름|예금주|수령인|수령자|받는\s?분|받는\s?사람|보내는\s?분|주문자\s?명?|신청인|"
@@ -352,8 +358,7 @@ _NAME_LABEL_RE = re.compile(
 _NAME_SELF_RE = re.compile(
     r"(?:제\s?이름은|저는|본인은|전)\s?(" + _NAME_CORE + r")(?=입니다|이에요|예요|이라고|라고|인데요)"
 )
-_NOT_NAMES = frozenset(
-    """우리 우수 신규 기존 부모 사장 기사 차장 주임 원장 소장 국장 반장 조장 이사 박사 전무 하나 주인 사모 공주 왕자 천사
+_NOT_NAME_WORDS = """우리 우수 신규 기존 부모 사장 기사 차장 주임 원장 소장 국장 반장 조장 이사 박사 전무 하나 주인 사모 공주 왕자 천사
     선배 마음 임금 도련 정회원 정회 이용자 구매자 신청자 소비자 주문자 사용자 문의자 전문가 전문 배송 설치 방문 배달 전화
     여자 남자 선임 한국 한국인 여성 남성 장기 노인 기업 소중한 이전 구매 임산부 장애인 장애 성인 우대 우량 신용 고객
     정말 진짜 지금 이번 오늘 내일 어제 조금 정도 문의 신청 주문 사용 이용 예약 작성 안내 변경 취소 환불 교환 반품
@@ -364,8 +369,9 @@ _NOT_NAMES = frozenset(
     강사 교사 학생 학부모 원생 수강생 회장 부회장 총무 간사 이장 통장 반장님 경비 경비원 청소 미화 기장 승무원 조종사
     안내원 연구원 공무원 은행원 회사원 사원 대리 과장 부장 실장 팀장 본부장 지점장 점장 매니저 상담사 상담원 사무장
     배정 연결 지정 교체 부재 전환 호출 이관 정보 번호 성함 명의 유심 변경 확인 정정 오기 누락 등록 인증
-    한번 한명 두명 세명 여러분 구독자 시청자 팔로워 이웃 문의자님""".split()
-)
+    한번 한명 두명 세명 여러분 구독자 시청자 팔로워 이웃 문의자님"""
+#: common words that look like surname + given name before an honorific (고객님, 기사님 ...)
+_NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 
 
 def _find_name(text: str) -> Iterable[tuple[int, int, str]]:
