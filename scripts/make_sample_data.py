@@ -73,7 +73,7 @@ def luhn_complete(prefix: str) -> str:
 
 def rrn_complete(first12: str) -> str:
     weights = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5]
-    s = sum(int(c) * w for c, w in zip(first12, weights))
+    s = sum(int(c) * w for c, w in zip(first12, weights, strict=True))
     return first12 + str((11 - s % 11) % 10)
 
 
@@ -609,7 +609,7 @@ def compose(rng: random.Random, week: str, channel: str, counter: Counter, n_top
         topics.append(weighted_topic(rng, week, channel, exclude=topics))
     parts = []
     for t in topics:
-        stage, pol, sents = POOLS[t]
+        _stage, pol, sents = POOLS[t]
         parts.append(noisy(rng, rng.choice(sents), pol, allow_emoji))
         counter[(week, t)] += 1
     if rng.random() < 0.12:
@@ -698,7 +698,7 @@ def make_reviews(rng, week, counter, n) -> tuple[list[list], dict]:
     string_dates = week in ("2026-W45", "2026-W47")
     members = [p[2] for p in PEOPLE] + [f"{w}{rng.randint(10, 99)}" for w in
                                         ("sunny_day", "coco_mom", "runner_kim", "bluemoon", "gomdori", "happy_cat")]
-    for i in range(n):
+    for _i in range(n):
         at = dt.datetime.combine(rng.choice(days), dt.time(rng.randint(7, 23), rng.randint(0, 59)))
         if rng.random() < 0.15:
             text = rng.choice(["좋아요", "별로", "굿", "그저 그래요", "최고", "배송 빠름", "재구매", "비추"]) + rng.choice(["", "!", "ㅎㅎ", "ㅠ"])
@@ -770,7 +770,7 @@ def make_chats(rng, week, counter, n) -> tuple[list[dict], dict]:
     for i in range(n):
         person = rng.choice(PEOPLE[1:])
         start = dt.datetime.combine(rng.choice(days), dt.time(rng.randint(8, 22), rng.randint(0, 59)), tzinfo=KST)
-        text, topics = compose(rng, week, "chat", counter, n_topics=rng.choice([1, 2, 2, 3]))
+        text, _topics = compose(rng, week, "chat", counter, n_topics=rng.choice([1, 2, 2, 3]))
         cust_msgs = [s for s in text.replace("\n", ". ").split(". ") if s.strip()]
         if rng.random() < 0.3:
             cust_msgs.append(pii_snippet(rng, person))

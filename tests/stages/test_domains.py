@@ -72,7 +72,7 @@ def test_keyword_in_one_stage_only(domain):
 
 
 def test_patterns_compile(domain):
-    path, data = domain
+    _, data = domain
     for st in data["stages"]:
         for pat in st.get("patterns") or []:
             assert isinstance(pat, str) and pat
