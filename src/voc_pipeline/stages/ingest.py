@@ -38,9 +38,12 @@ class IngestBatch:
     rows_read: int             # == records.input_rows.sum() + len(quarantine)
 
 
-def make_record_id(source: str, file_name: str, key: str) -> str:
-    """sha1(source, file name, source_id | 'row:N' | conversation id) -> 16 hex chars."""
-    return hashlib.sha1(f"{source}\x1f{file_name}\x1f{key}".encode()).hexdigest()[:16]
+def make_record_id(source: str, source_file: str, key: str) -> str:
+    """sha1(source, source_file, source_id | 'row:N' | conversation id) -> 16 hex chars.
+
+    The file's relative path (not its bare name) is part of the key: weekly folders hold files of
+    the same name (2026-W46/complaints.csv, 2026-W47/complaints.csv) whose row keys would collide."""
+    return hashlib.sha1(f"{source}\x1f{source_file}\x1f{key}".encode()).hexdigest()[:16]
 
 
 def display_path(path: Path, base_dir: str | Path | None) -> str:
@@ -99,7 +102,6 @@ class _Ingest:
         self.tz = period.timezone
         self.fallback_period = fallback_period
         self.source_file = display_path(path, base_dir)
-        self.file_name = path.name
         self.seen_ids: set[str] = set()
         self.rating_scale: float | None = self.m.rating_scale
         self._reset()
@@ -158,7 +160,7 @@ class _Ingest:
                    values: dict[str, Any], text: str, input_rows: int,
                    rating: tuple[float, float] | None = None) -> None:
         r = self.rec
-        r["record_id"].append(make_record_id(self.source.name, self.file_name, key))
+        r["record_id"].append(make_record_id(self.source.name, self.source_file, key))
         r["source_id"].append(source_id)
         r["source"].append(self.source.name)
         r["channel"].append(self.source.channel)
