@@ -445,6 +445,8 @@ def normalise_key(key: object) -> str | None:
             return None
     except (TypeError, ValueError):
         pass
+    if isinstance(key, float) and key.is_integer():  # an id read as float from a spreadsheet
+        key = int(key)
     s = unicodedata.normalize("NFKC", str(key)).strip()
     if not s:
         return None
