@@ -267,11 +267,12 @@ def run_pipeline(
 
 def _ingest(plan, config: PipelineConfig, period: str | None):
     """(path, IngestBatch) for every batch of every input file, streaming."""
-    from voc_pipeline.stages.ingest import read_source
+    from voc_pipeline.stages.ingest import SeenIds, read_source
 
+    seen: dict[str, SeenIds] = defaultdict(SeenIds)   # policy cross_file_duplicate, per source
     for source, path in plan:
         for batch in read_source(source, path, batch_rows=config.batch_rows, period=config.period,
-                                 fallback_period=period, base_dir=config.base_dir):
+                                 fallback_period=period, base_dir=config.base_dir, seen=seen[source.name]):
             if period and not batch.records.empty:
                 batch.records = batch.records.assign(period=period)
             yield path, batch
@@ -292,25 +293,50 @@ def _engine_results(engine: str, stages: Stages, batches, workers: int | None):
 
 
 def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], taxonomy) -> None:
-    """pain_points and journey_map per period, in period order, each against the period before it."""
+    """Per period, in period order, each against the period before it: pain_points (trend, impact),
+    journey_map (trend), alerts, pain_point_candidates and journeys (over a lookback window)."""
+    from voc_pipeline.stages import impact, omnichannel, trends
+
     all_periods = sorted(set(dataset.periods()) | run_periods)
+    last_run = max(run_periods) if run_periods else ""
     previous: aggregate.PreviousPeriod | None = None
+    previous_jm: pd.DataFrame | None = None
+    known: set[tuple[str, str]] = set()  # (keyword, polarity) of every earlier period
+    window: dict[str, pd.DataFrame] = {}  # the last LOOKBACK_PERIODS periods' records, for journeys
+    record_cols = ["record_id", "customer_key", "channel", "created_at", "sentiment", "rating_norm", "nps", "stages"]
     for p in all_periods:
+        if p > last_run:
+            break
+        source = staging if p in run_periods else dataset
+        window[p] = source.read("records", p, record_cols).assign(period=p)
+        for old in sorted(window)[:-omnichannel.LOOKBACK_PERIODS]:
+            del window[old]
         if p not in run_periods:
             # An earlier committed period: only its counts are needed, for the next period's trend.
             points = dataset.read("pain_points", p, ["stage", "keyword", "polarity", "mentions"])
-            n = len(dataset.read("records", p, ["record_id"]))
-            previous = aggregate.previous_from_points(p, n, points)
+            previous = aggregate.previous_from_points(p, len(window[p]), points)
+            previous_jm = dataset.read("journey_map", p)
+            known |= trends.keys_of(points)
             continue
-        records = staging.read("records", p, ["record_id", "sentiment", "rating_norm", "nps", "stages"])
+        records = window[p]
         sentences = staging.read("sentences", p, ["record_id", "sentence_index", "text", "sentiment", "stage"])
         mentions = staging.read(
-            "mentions", p, ["record_id", "sentence_index", "keyword", "polarity", "stage", "confidence"]
+            "mentions", p,
+            ["record_id", "sentence_index", "aspect", "opinion", "keyword", "polarity", "stage", "confidence"],
         )
         points = aggregate.pain_points(records, sentences, mentions, taxonomy, previous)
+        points = impact.add_impact(points, records, mentions)
+        jm = aggregate.journey_map(records, sentences, points, taxonomy)
+        jm = trends.journey_trend(jm, previous_jm, previous.period if previous else None)
         staging.write("pain_points", p, points)
-        staging.write("journey_map", p, aggregate.journey_map(records, sentences, points, taxonomy))
+        staging.write("journey_map", p, jm)
+        staging.write("alerts", p, trends.alerts(p, points, jm, previous, len(records)))
+        staging.write("pain_point_candidates", p, trends.candidates(p, points, mentions, known if previous else None))
+        staging.write("journeys", p, omnichannel.journeys(pd.concat(window.values(), ignore_index=True), p,
+                                                          taxonomy.order))
         previous = aggregate.previous_from_points(p, len(records), points)
+        previous_jm = jm
+        known |= trends.keys_of(points)
 
 
 def _unchanged(dataset: OutputDataset, accounts: Iterable[FileAccount], cfg_hash: str, period: str | None) -> bool:

@@ -103,6 +103,14 @@ PAIN_POINTS_SCHEMA = pa.schema([
     ("p_value", pa.float64()),
     ("example_record_ids", pa.list_(pa.string())),
     ("example_quotes", pa.list_(pa.string())),
+    # trend context (stages/aggregate.py) and impact (stages/impact.py), docs/metrics.md
+    ("mentions_per_1k", pa.float64()),
+    ("previous_period", pa.string()),
+    ("previous_mentions_per_1k", pa.float64()),
+    ("rating_lift", pa.float64()),
+    ("nps_lift", pa.float64()),
+    ("impact_records", pa.int64()),
+    ("nps_records", pa.int64()),
 ])
 
 JOURNEY_MAP_SCHEMA = pa.schema([
@@ -118,6 +126,64 @@ JOURNEY_MAP_SCHEMA = pa.schema([
     ("nps", pa.float64()),
     ("top_pain_points", pa.list_(pa.string())),
     ("top_praise_points", pa.list_(pa.string())),
+    # week-over-week (stages/trends.py), docs/metrics.md
+    ("previous_period", pa.string()),
+    ("previous_records", pa.int64()),
+    ("previous_sentiment_index", pa.float64()),
+    ("sentiment_index_change", pa.float64()),
+    ("previous_negative_share", pa.float64()),
+    ("status", pa.string()),
+    ("p_value", pa.float64()),
+])
+
+#: significant changes of a period, for a nightly job to send (stages/trends.py)
+ALERTS_SCHEMA = pa.schema([
+    ("kind", pa.string()),
+    ("stage", pa.string()),
+    ("stage_name", pa.string()),
+    ("keyword", pa.string()),
+    ("polarity", pa.string()),
+    ("metric", pa.string()),
+    ("previous", pa.float64()),
+    ("current", pa.float64()),
+    ("p_value", pa.float64()),
+    ("message", pa.string()),
+])
+
+#: new or unmapped pain-point keys for the analyst to name or map (stages/trends.py)
+PAIN_POINT_CANDIDATES_SCHEMA = pa.schema([
+    ("keyword", pa.string()),
+    ("polarity", pa.string()),
+    ("aspect", pa.string()),
+    ("opinion", pa.string()),
+    ("stage", pa.string()),
+    ("stage_name", pa.string()),
+    ("stages", pa.list_(pa.string())),
+    ("mentions", pa.int64()),
+    ("records", pa.int64()),
+    ("reasons", pa.list_(pa.string())),
+    ("example_record_ids", pa.list_(pa.string())),
+    ("example_quotes", pa.list_(pa.string())),
+])
+
+#: one pseudonymous customer's records across channels (stages/omnichannel.py); no text
+JOURNEYS_SCHEMA = pa.schema([
+    ("customer_key", pa.string()),
+    ("channels", pa.list_(pa.string())),
+    ("stages", pa.list_(pa.string())),
+    ("records", pa.int64()),
+    ("record_ids", pa.list_(pa.string())),
+    ("path", pa.list_(pa.string())),
+    ("first_contact", pa.timestamp("us", tz="Asia/Seoul")),
+    ("last_contact", pa.timestamp("us", tz="Asia/Seoul")),
+    ("span_days", pa.float64()),
+    ("cross_channel", pa.bool_()),
+    ("repeat_contacts", pa.int64()),
+    ("cross_channel_repeats", pa.int64()),
+    ("repeat_contact", pa.bool_()),
+    ("repeat_stages", pa.list_(pa.string())),
+    ("negative_records", pa.int64()),
+    ("last_sentiment", pa.string()),
 ])
 
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
@@ -127,6 +193,9 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "quarantine": QUARANTINE_SCHEMA,
     "pain_points": PAIN_POINTS_SCHEMA,
     "journey_map": JOURNEY_MAP_SCHEMA,
+    "alerts": ALERTS_SCHEMA,
+    "pain_point_candidates": PAIN_POINT_CANDIDATES_SCHEMA,
+    "journeys": JOURNEYS_SCHEMA,
 }
 
 SENTIMENT_LABELS = ("neg", "neu", "pos")

@@ -71,6 +71,9 @@ def test_pain_points_hand_computed(taxonomy):
     assert late["avg_rating_norm"] == pytest.approx(0.125)
     assert late["share_of_stage"] == 1.0  # the only pain mention of delivery
     assert late["status"] == "stable"
+    assert late["previous_period"] == "2026-W46"
+    assert late["mentions_per_1k"] == pytest.approx(1000 * 2 / 3)
+    assert late["previous_mentions_per_1k"] == pytest.approx(1000 * 2 / 3)
     assert late["example_quotes"] == ["배송이 너무 늦어요", "택배가 늦게 왔고"]
     assert pp.loc["환불+안 되다", "status"] == "new"
     assert pp.loc["배송+빠르다", "polarity"] == "praise"
