@@ -25,6 +25,7 @@ _CHANNEL_KO = {"complaint": "콜센터 불만", "review": "리뷰", "chat": "채
 _ALERT_KO = {"pain_rising": "불만 급증", "pain_new": "새 불만", "praise_falling": "칭찬 감소",
              "stage_worsening": "단계 악화"}
 HISTORY = 8  # periods shown in sparklines and volume tables
+PATH_STEPS = 8  # last contacts shown per journey
 
 _CSS = """
 *{box-sizing:border-box}
@@ -41,7 +42,7 @@ min-width:150px}.card b{display:block;font-size:22px}.card span{font-size:12px;c
 .chip{display:inline-block;border-radius:10px;padding:1px 7px;margin:1px 2px;font-size:11px;background:#eef3fb;color:#1a3d6d;
 white-space:nowrap}.chip.complaint{background:#fdecea;color:#8a1c1c}.chip.chat{background:#e8f5e9;color:#1b5e20}
 .chip.review{background:#fff8e1;color:#7a5600}.chip.agent_note{background:#ede7f6;color:#4527a0}
-.heat td.num{min-width:54px}.pos{color:#2e7d32}.neg{color:#c62828}
+.heat td.num{min-width:54px}td.nw{white-space:nowrap}.pos{color:#2e7d32}.neg{color:#c62828}
 """
 
 
@@ -78,7 +79,8 @@ def _status(status, p_value=None, good_when_rising: bool = False) -> str:
     if good_when_rising and status in ("rising", "falling"):  # praise: more is good news
         color = _ARROWS["falling" if status == "rising" else "rising"][1]
     title = f" title='p={p_value:.3g}'" if not _isnan(p_value) else ""
-    return f"<span style='color:{color}'{title}>{arrow} {_e(_STATUS_KO.get(str(status), status))}</span>"
+    return (f"<span style='color:{color};white-space:nowrap'{title}>{arrow} "
+            f"{_e(_STATUS_KO.get(str(status), status))}</span>")
 
 
 def _channel(c) -> str:
@@ -242,7 +244,7 @@ def _pain_table(points: pd.DataFrame, series: dict, polarity: str = "pain", limi
         quotes = "<br>".join(f"“{_e(q)}”" for q in _list(r.example_quotes)[:2])
         spark = sparkline(series.get((r.stage, r.keyword, r.polarity), []), color=color)
         rows.append(
-            f"<tr><td>{_e(r.stage_name)}</td><td><b>{_e(r.keyword)}</b></td><td class=num>{r.mentions:,}</td>"
+            f"<tr><td class=nw>{_e(r.stage_name)}</td><td><b>{_e(r.keyword)}</b></td><td class=num>{r.mentions:,}</td>"
             f"<td class=num>{_fmt(r.previous_mentions)}</td><td>{_status(r.status, r.p_value, polarity == 'praise')}</td><td>{spark}</td>"
             f"<td class=num>{_fmt(r.mentions_per_1k, 1)}</td>"
             f"<td class=num>{_pct(r.negative_share)}</td><td class=num>{_fmt(r.avg_rating_norm, 2)}</td>"
@@ -285,10 +287,12 @@ def _journeys(journeys: pd.DataFrame, names: dict[str, str]) -> str:
             f"{_e(names.get(s, s))} {v}" for s, v in by_stage.items()) + "</p>"
     rows = []
     for r in journeys.head(15).itertuples(index=False):
-        path = " → ".join(
+        steps = _list(r.path)
+        hidden = max(len(steps) - PATH_STEPS, 0)
+        path = (f"<span class=muted>… 앞선 {hidden}건 → </span>" if hidden else "") + " → ".join(
             _channel(step.split(":", 1)[0]) + "<span class=q>" + _e(
                 "/".join(names.get(s, s) for s in step.split(":", 1)[1].split("/"))) + "</span>"
-            for step in _list(r.path)
+            for step in steps[hidden:]
         )
         rows.append(
             f"<tr><td><code>{_e(str(r.customer_key)[:10])}…</code></td><td>{path}</td><td class=num>{r.records}</td>"
