@@ -82,24 +82,35 @@ def test_record_ids_unique_and_chats_keep_only_customer_voice(demo_run):
     assert not chats["text"].str.contains("상담사입니다|도와드리겠습니다|감사합니다 고객님", regex=True).any()
 
 
+def _any_of(expected: list) -> list[set[str]]:
+    """Expectation entries: a string, or an inner list meaning 'any one of these'."""
+    return [set(e) if isinstance(e, list) else {e} for e in expected]
+
+
 def test_hand_checked_records(demo_run):
-    expectations = yaml.safe_load(EXPECTATIONS.read_text(encoding="utf-8"))
-    cases = expectations["records"] if isinstance(expectations, dict) else expectations
+    cases = yaml.safe_load(EXPECTATIONS.read_text(encoding="utf-8"))["records"]
+    assert len(cases) >= 10
     records = read_table(demo_run.output, "records")
     mentions = read_table(demo_run.output, "mentions")
-    agree_sentiment = agree_stage = 0
+    agree = {"sentiment": 0, "stages": 0, "pain": 0, "praise": 0}
     for case in cases:
-        row = records[(records["source_file"].str.endswith(case["file"])) & (records["source_id"] == str(case["id"]))]
+        row = records[(records["source_file"] == case["file"]) & (records["source_id"] == str(case["source_id"]))]
         assert len(row) == 1, case
         row = row.iloc[0]
-        agree_sentiment += row["sentiment"] == case["sentiment"]
-        agree_stage += bool(set(case.get("stages", [])) & set(row["stages"])) or not case.get("stages")
         ms = mentions[mentions["record_id"] == row["record_id"]]
         for m in ms.itertuples():
-            assert row["text"][m.start:m.end], "mention offsets must fall inside the masked text"
-    # The model is judged in its own evaluation; here the pipeline must get clear cases right.
-    assert agree_sentiment >= 0.8 * len(cases)
-    assert agree_stage >= 0.8 * len(cases)
+            assert 0 <= m.start < m.end <= len(row["text"]), "mention offsets must fall inside the masked text"
+        agree["sentiment"] += row["sentiment"] == case["sentiment"]
+        agree["stages"] += set(case.get("stages") or []) <= set(row["stages"])
+        for polarity in ("pain", "praise"):
+            aspects = set(ms.loc[ms["polarity"] == polarity, "keyword"].str.split("+").str[0])
+            agree[polarity] += all(options & aspects for options in _any_of(case.get(polarity) or []))
+    # The model is scored in its own evaluation (docs/model.md); here the whole pipeline must get
+    # most clear, hand-checked cases right.
+    n = len(cases)
+    assert agree["sentiment"] >= 0.75 * n, agree
+    assert agree["stages"] >= 0.75 * n, agree
+    assert agree["pain"] + agree["praise"] >= 0.6 * 2 * n, agree
 
 
 def _output_strings(root: Path) -> list[str]:
