@@ -1,0 +1,128 @@
+"""Every figure of the model card, on data never trained on. Writes MODEL/eval_results.json and the card.
+
+    .venv/bin/python benchmarks/model_eval.py --model src/voc_pipeline/resources/model [--no-baseline] [--no-speed]
+
+* NSMC: balanced neg/pos sample (5,000 + 5,000) of reviews of held-out movies (the model's test split),
+  model vs a char 1–3-gram TF-IDF + LR trained on the same files' balanced labelled train split;
+* KOTE held-out comments (3-class);
+* danawa mouse reviews (commerce, never trained on): 1–2★ neg vs 4–5★ pos (binary), and 3-class;
+* data/eval/commerce_reviews.jsonl (hand-written, neg/neu/pos) when present;
+* data/eval/commerce_spans.jsonl: span and stage F1, model vs the lexicon-only tagger;
+* throughput vs the 12-layer 256-hidden fp32 reference (benchmarks/model_throughput.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=str(REPO / "src/voc_pipeline/resources/model"))
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--out", default=None, help="results JSON (default MODEL/eval_results.json)")
+    args = ap.parse_args()
+
+    from voc_pipeline.config import domain_path
+    from voc_pipeline.models.card import write_card
+    from voc_pipeline.models.corpus import LABEL2ID, group_split, load_training_file, shared_data_dir
+    from voc_pipeline.models.evaluate import (
+        _short,
+        danawa_frame,
+        sentiment_metrics,
+        span_eval,
+        tfidf_baseline_scores,
+        throughput,
+    )
+    from voc_pipeline.models.tagger import load_tagger
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    mdir = Path(args.model)
+    rep = json.loads((mdir / "training_report.json").read_text(encoding="utf-8"))
+    tcfg = rep["config"]
+    seed, salt = tcfg["seed"], tcfg.get("split_salt", "voc-v0")
+    data_dir = shared_data_dir()
+    train_files = [str(data_dir / "nsmc/nsmc_dev.parquet"), str(data_dir / "kote/kote.parquet")]
+    tagger = load_tagger(str(mdir))
+    kt = KiwiTokenizer()
+    res: dict = {"model_id": tagger.model_id, "model_hash": tagger.model_hash,
+                 "command": f"{sys.executable.split('/')[-1]} benchmarks/model_eval.py --model {args.model}"}
+
+    def score(texts, y, classes, key, baseline=True):
+        morphs = kt.morphemes(list(texts))
+        out = tagger.predict(morphs)
+        res[key] = _short(sentiment_metrics(out.sentiment, np.asarray(y), classes))
+        print(key, res[key], flush=True)
+        if baseline and not args.no_baseline:
+            res[key + "_baseline"] = tfidf_baseline_scores(list(texts), np.asarray(y), classes, train_files)
+            print(key + "_baseline", res[key + "_baseline"], flush=True)
+        return out
+
+    # NSMC held-out movies, balanced (same construction as the training report)
+    nsmc = load_training_file(data_dir / "nsmc/nsmc_dev.parquet")
+    nsmc = nsmc[(group_split(nsmc["group"].tolist(), salt=salt) == "test") & nsmc["label"].isin(["neg", "pos"])]
+    nsmc = nsmc.assign(label_id=nsmc["label"].map(LABEL2ID)).reset_index(drop=True)
+    nsmc = pd.concat([g.sample(min(len(g), 5000), random_state=seed) for _, g in nsmc.groupby("label_id")])
+    score(nsmc["text"], nsmc["label_id"], [0, 2], "nsmc_heldout_balanced")
+    res["nsmc_tfidf_baseline"] = res.pop("nsmc_heldout_balanced_baseline", None)
+    # KOTE held-out
+    kote = load_training_file(data_dir / "kote/kote.parquet")
+    kote = kote[(group_split(kote["group"].tolist(), salt=salt) == "test") & kote["label"].notna()]
+    score(kote["text"], kote["label"].map(LABEL2ID), [0, 1, 2], "kote_heldout_3class", baseline=True)
+    # danawa
+    dan = danawa_frame(data_dir / "danawa/mouse_reviews.parquet")
+    b = dan[dan["label"].isin(["neg", "pos"])]
+    score(b["text"], b["label"].map(LABEL2ID), [0, 2], "danawa_binary")
+    score(dan["text"], dan["label"].map(LABEL2ID), [0, 1, 2], "danawa_3class")
+    # the project's hand-written commerce reviews
+    cr = REPO / "data/eval/commerce_reviews.jsonl"
+    if cr.is_file() and cr.stat().st_size > 0:
+        d = pd.read_json(cr, lines=True)
+        d = d[d["label"].isin(["neg", "neu", "pos"])]
+        if len(d):
+            score(d["text"], d["label"].map(LABEL2ID), [0, 1, 2], "commerce_reviews")
+            d2 = d[d["label"] != "neu"]
+            score(d2["text"], d2["label"].map(LABEL2ID), [0, 2], "commerce_reviews_binary")
+    cs = REPO / "data/eval/commerce_spans.jsonl"
+    if cs.is_file() and cs.stat().st_size > 0:
+        dom = domain_path("commerce")
+        res["spans"] = span_eval(cs, str(mdir), dom)
+        res["spans_lexicon_only"] = span_eval(cs, None, dom, lexicon_only=True)
+        d = pd.read_json(cs, lines=True)
+        score(d["text"], d["sentiment"].map(LABEL2ID), [0, 1, 2], "commerce_spans_sentiment")
+        print("spans", json.dumps(res["spans"]), "\nlexicon", json.dumps(res["spans_lexicon_only"]))
+    if not args.no_speed:
+        from benchmarks_model_throughput import reference_texts_per_s  # type: ignore[import-not-found]
+
+        morphs = kt.morphemes(nsmc["text"].tolist()[:4000])
+        t0 = time.perf_counter()
+        kt.morphemes(nsmc["text"].tolist()[:4000])
+        kiwi_tps = 4000 / (time.perf_counter() - t0)
+        sp = throughput(load_tagger(str(mdir), batch_size=64, threads=2), morphs, repeats=3)
+        ref = reference_texts_per_s(2)
+        res["throughput"] = {"tagger_texts_per_s": sp["texts_per_s"], "reference_12L256H_fp32_texts_per_s": round(ref, 1),
+                             "speedup": round(sp["texts_per_s"] / ref, 2), "kiwi_texts_per_s": round(kiwi_tps, 1),
+                             "threads": 2, "batch_size": 64}
+        print("throughput", res["throughput"])
+    out = Path(args.out) if args.out else mdir / "eval_results.json"
+    out.write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_card(mdir)
+    print(json.dumps(res, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import importlib
+
+    sys.modules["benchmarks_model_throughput"] = importlib.import_module("model_throughput")
+    main()

@@ -1,0 +1,86 @@
+"""``voc-pipeline train`` and ``voc-pipeline evaluate`` (registered by cli.py with ``app.command()``).
+
+Thin typer functions; the logic is in ``voc_pipeline.models``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def train(
+    data: Annotated[list[Path], typer.Option("--data", help="labelled training files (NSMC/KOTE/shop parquet, csv, jsonl); repeatable")],
+    out: Annotated[Path, typer.Option("--out", help="output model directory (Hugging Face layout)")],
+    base: Annotated[Path | None, typer.Option("--base", help="fine-tune this local HF encoder directory instead of the small config")] = None,
+    config: Annotated[str, typer.Option("--config", help="encoder preset when no --base: small | tiny")] = "small",
+    epochs: Annotated[float, typer.Option(help="passes over the training split")] = 1.0,
+    batch_size: Annotated[int, typer.Option(help="training batch size")] = 128,
+    lr: Annotated[float | None, typer.Option(help="peak learning rate (default 1e-3 small, 5e-5 --base)")] = None,
+    seed: Annotated[int, typer.Option(help="random seed (data order, init, sampling)")] = 13,
+    synthetic: Annotated[int, typer.Option(help="synthetic commerce sentences (weak labels)")] = 30000,
+    max_per_class: Annotated[int, typer.Option(help="cap per sentiment class and source (balancing)")] = 80000,
+    max_steps: Annotated[int | None, typer.Option(help="stop after this many steps")] = None,
+    threads: Annotated[int | None, typer.Option(help="torch CPU threads (default: all cores)")] = None,
+    domain: Annotated[Path | None, typer.Option(help="domain taxonomy YAML whose keywords are extra aspect weak labels")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Kiwi token cache (default OUT/cache)")] = None,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="continue from OUT/checkpoints/last.pt")] = True,
+    model_id: Annotated[str, typer.Option(help="model id recorded in the card and outputs")] = "voc-small",
+) -> None:
+    """모델 학습 / train the sentiment + span model (seeded, checkpointed, resumable)."""
+    from voc_pipeline.models.card import write_card
+    from voc_pipeline.models.train import TrainConfig
+    from voc_pipeline.models.train import train as run_train
+
+    cfg = TrainConfig(
+        data=[str(p) for p in data], out=str(out), base=str(base) if base else None, preset=config, seed=seed,
+        epochs=epochs, batch_size=batch_size, lr=lr, synthetic=synthetic, max_per_class=max_per_class,
+        max_steps=max_steps, threads=threads, domain_yaml=str(domain) if domain else None,
+        cache_dir=str(cache_dir or Path(out) / "cache"), model_id=model_id,
+    )
+    report = run_train(cfg, log=lambda m: typer.echo(m, err=True), progress=True, resume=resume)
+    write_card(out)
+    typer.echo(json.dumps(report, ensure_ascii=False))
+
+
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="labelled file: csv, tsv, jsonl or parquet")],
+    model: Annotated[Path | None, typer.Option("--model", help="model directory (default: the embedded model)")] = None,
+    text_column: Annotated[str, typer.Option("--text-column", help="column with the text")] = "text",
+    label_column: Annotated[str, typer.Option("--label-column", help="column with neg/neu/pos labels")] = "label",
+    baseline: Annotated[bool, typer.Option("--baseline", help="also train and score TF-IDF + LR on the model's training data")] = False,
+    spans: Annotated[Path | None, typer.Option("--spans", help="also score span/stage F1 on a commerce_spans.jsonl file")] = None,
+    domain: Annotated[Path | None, typer.Option(help="domain YAML for stage F1 (default: packaged commerce)")] = None,
+    batch_size: Annotated[int, typer.Option(help="inference batch size")] = 64,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object as the last line")] = False,
+) -> None:
+    """모델 평가 / score a labelled file: accuracy, macro-F1, ECE, texts/s (neg/pos-only files: binary)."""
+    from voc_pipeline.models.evaluate import evaluate_file, span_eval
+
+    res = evaluate_file(str(model) if model else None, str(data), text_column, label_column, baseline=baseline,
+                        batch_size=batch_size, log=lambda m: typer.echo(m, err=True))
+    if spans is not None:
+        from voc_pipeline.config import domain_path
+
+        dom = domain or domain_path("commerce")
+        res["spans"] = span_eval(spans, str(model) if model else None, dom)
+        res["spans_lexicon_only"] = span_eval(spans, None, dom, lexicon_only=True)
+    if as_json:
+        typer.echo(json.dumps(res, ensure_ascii=False))
+        return
+    typer.echo(f"{res['model_id']}  {res['file']}  n={res['n']}  labels={'/'.join(res['labels'])}")
+    typer.echo(f"accuracy {res['accuracy']:.4f}  macro-F1 {res['macro_f1']:.4f}  ECE {res['ece']:.4f}  "
+               f"{res['texts_per_s']:.0f} texts/s (model), {res['texts_per_s_with_kiwi']:.0f} with Kiwi")
+    if "baseline" in res:
+        b = res["baseline"]
+        typer.echo(f"TF-IDF+LR baseline: accuracy {b['accuracy']:.4f}  macro-F1 {b['macro_f1']:.4f}  "
+                   f"ECE {b['ece']:.4f}  (model/baseline macro-F1 {res['macro_f1_ratio_vs_baseline']})")
+    if "spans" in res:
+        for name in ("spans", "spans_lexicon_only"):
+            s = res[name]
+            typer.echo(f"{name}: aspect F1 {s['asp']['overlap']['f1']:.3f}  opinion F1 {s['opn']['overlap']['f1']:.3f}  "
+                       f"all {s['all']['overlap']['f1']:.3f} (overlap; exact {s['all']['exact']['f1']:.3f})  "
+                       f"stage F1 {s.get('stage', {}).get('f1', float('nan')):.3f}")

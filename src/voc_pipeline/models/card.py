@@ -1,0 +1,89 @@
+"""Model card (README.md in the model directory) from training_report.json and eval_results.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _fmt(d: dict | None, keys=("n", "accuracy", "macro_f1", "ece")) -> str:
+    if not d:
+        return "—"
+    return ", ".join(f"{k} {d[k]:.4f}" if isinstance(d.get(k), float) else f"{k} {d.get(k)}" for k in keys if k in d)
+
+
+def write_card(model_dir: str | Path, command: str | None = None) -> Path:
+    model_dir = Path(model_dir)
+    tr = json.loads((model_dir / "training_report.json").read_text(encoding="utf-8")) \
+        if (model_dir / "training_report.json").is_file() else {"config": {}, "report": {}}
+    ev = json.loads((model_dir / "eval_results.json").read_text(encoding="utf-8")) \
+        if (model_dir / "eval_results.json").is_file() else {}
+    cfg, rep = tr.get("config", {}), tr.get("report", {})
+    conf = json.loads((model_dir / "config.json").read_text(encoding="utf-8")) if (model_dir / "config.json").is_file() else {}
+    enc = conf.get("encoder", {})
+    size = sum(f.stat().st_size for f in model_dir.iterdir() if f.is_file() and f.name != "README.md")
+    data = ", ".join(Path(p).name for p in cfg.get("data", []))
+    cmd = command or ev.get("command") or "scripts/train_default.sh"
+    lines = [
+        f"# {conf.get('model_id', model_dir.name)}",
+        "",
+        "Korean VOC tagger for voc-pipeline: sentence sentiment (neg/neu/pos, temperature-calibrated) and BIO",
+        "spans over Kiwi morphemes (ASP = aspect, NEG = pain-point opinion, POS = praise opinion).",
+        "Trained from scratch on this machine's CPU by the project's own `train` command; no pretrained weights.",
+        "",
+        "## Architecture",
+        f"- encoder: {enc.get('model_type', '?')} {enc.get('num_hidden_layers', '?')} layers, hidden {enc.get('hidden_size', '?')}, "
+        f"{enc.get('num_attention_heads', '?')} heads, FFN {enc.get('intermediate_size', '?')}, vocab {enc.get('vocab_size', '?')} "
+        "(WordPiece over Kiwi morpheme forms) + Kiwi POS-tag embedding",
+        "- heads: [CLS ⊕ mean-pool] → tanh → sentiment (3) and rating regression (aux); first subword of each morpheme → span (7)",
+        f"- window: {conf.get('max_morphemes', '?')} morphemes / {conf.get('max_subwords', '?')} subwords (morphemes beyond: `O`, confidence 0)",
+        f"- calibration temperature: {conf.get('calibration_temperature', 1.0):.4f}; CPU inference: int8 dynamic quantization of Linear layers = {conf.get('quantize_int8', False)}",
+        f"- files: {size / 1e6:.1f} MB (weights stored fp16, loaded fp32)",
+        "",
+        "## Data and recipe",
+        f"- training files: {data}; split by movie_id / comment id hashed with salt `{cfg.get('split_salt', '?')}` "
+        "into train 90% / calib 5% / test 5% (never by row)",
+        "- labels: NSMC 1–4 neg, 9–10 pos, 5–6 neu, 7–8 only in the rating-regression loss; KOTE: complaint or ≥2 negative "
+        "emotions neg, no negative + a positive emotion pos, only neutral/cognitive emotions neu; classes capped at "
+        f"{cfg.get('max_per_class')} per source and class-weighted",
+        f"- {cfg.get('synthetic', 0)} synthetic commerce sentences composed from aspect×opinion frames with Kiwi.join (docs/model.md §3)",
+        "- span labels: weak (lexicon + negation + noun–predicate pairs + sentiment contrast), see docs/model.md",
+        f"- seed {cfg.get('seed')}, epochs {cfg.get('epochs')}, batch {cfg.get('batch_size')}, AdamW lr {cfg.get('lr') or '1e-3'} "
+        f"warmup {cfg.get('warmup')} linear decay; {rep.get('steps')} steps over {rep.get('train_rows')} rows in "
+        f"{rep.get('train_seconds')} s on {cfg.get('threads')} CPU threads",
+        f"- command: `{cmd}`",
+        "",
+        "## Scores (held-out; reproduce with the commands in docs/model.md)",
+        f"- NSMC, movies never seen in training, balanced neg/pos sample: {_fmt(rep.get('nsmc_heldout_balanced'))}",
+        f"- KOTE held-out comments, 3-class: {_fmt(rep.get('kote_heldout_3class'))}",
+    ]
+    for key, title in (("nsmc_tfidf_baseline", "TF-IDF char 1–3 + LR, same training split, same NSMC sample"),
+                       ("danawa_binary", "danawa mouse reviews (commerce, never trained on), 1–2★ neg vs 4–5★ pos"),
+                       ("danawa_baseline", "TF-IDF baseline on the same danawa set"),
+                       ("commerce_reviews", "data/eval/commerce_reviews.jsonl (hand-written, 3-class)"),
+                       ("commerce_reviews_baseline", "TF-IDF baseline on commerce_reviews")):
+        if key in ev:
+            lines.append(f"- {title}: {_fmt(ev[key])}")
+    if "spans" in ev:
+        s, lx = ev["spans"], ev.get("spans_lexicon_only", {})
+        lines += ["", f"### Spans (data/eval/commerce_spans.jsonl, {s.get('n_sentences')} hand-labelled sentences; overlap match)",
+                  "| | aspect F1 | opinion+polarity F1 | all F1 | all exact F1 | stage F1 |", "|---|---|---|---|---|---|"]
+        for name, d in (("model", s), ("lexicon only", lx)):
+            if d:
+                lines.append(f"| {name} | {d['asp']['overlap']['f1']:.3f} | {d['opn']['overlap']['f1']:.3f} | "
+                             f"{d['all']['overlap']['f1']:.3f} | {d['all']['exact']['f1']:.3f} | {d.get('stage', {}).get('f1', 0):.3f} |")
+    sp = rep.get("speed") or {}
+    lines += ["", "## Throughput (CPU)",
+              f"- {sp.get('texts_per_s')} texts/s (model incl. subword encoding, NSMC held-out sentences, batch "
+              f"{sp.get('batch_size')}, {sp.get('threads')} threads)"]
+    if "throughput" in ev:
+        lines.append(f"- benchmark: {json.dumps(ev['throughput'], ensure_ascii=False)}")
+    lines += ["", "## Limitations",
+              "- trained from scratch: no pretraining, so rare words and long, multi-topic reviews are weaker than a large pretrained encoder",
+              "- commerce language comes only from synthetic frames and a lexicon; real shop reviews differ (see danawa scores)",
+              "- span labels are weak: spans follow the lexicon's granularity (predicate stems) more than human phrase boundaries",
+              "- neutral is learned from 5–6★ movie reviews, KOTE and synthetic inquiries; 'mixed' reviews tend to neg/pos",
+              "- ratings are noisy labels (a 5★ review may complain), so commerce scores against ratings understate text accuracy"]
+    path = model_dir / "README.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

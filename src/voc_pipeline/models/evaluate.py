@@ -1,0 +1,350 @@
+"""``evaluate``: sentiment metrics on a labelled file, the held-out report, span/stage F1, baselines."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from voc_pipeline.models.corpus import LABEL2ID, read_table
+from voc_pipeline.schema import SENTIMENT_LABELS
+
+LABEL_ALIASES = {
+    "neg": "neg", "negative": "neg", "부정": "neg", "0": "neg", "-1": "neg",
+    "neu": "neu", "neutral": "neu", "중립": "neu",
+    "pos": "pos", "positive": "pos", "긍정": "pos", "1": "pos",
+}
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def ece_score(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
+    """Expected calibration error of the top-class probability (equal-width bins)."""
+    conf = probs.max(1)
+    pred = probs.argmax(1)
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            ece += m.mean() * abs((pred[m] == y[m]).mean() - conf[m].mean())
+    return float(ece)
+
+
+def sentiment_metrics(probs: np.ndarray, y: np.ndarray, classes: Sequence[int]) -> dict:
+    """probs over all 3 labels; restricted to ``classes`` (renormalised) when the gold has fewer."""
+    from sklearn.metrics import f1_score
+
+    classes = list(classes)
+    p = probs[:, classes]
+    p = p / np.clip(p.sum(1, keepdims=True), 1e-12, None)
+    yy = np.array([classes.index(v) for v in y])
+    pred = p.argmax(1)
+    return {
+        "n": len(y), "accuracy": float((pred == yy).mean()),
+        "macro_f1": float(f1_score(yy, pred, average="macro", labels=list(range(len(classes))))),
+        "ece": ece_score(p, yy),
+        "labels": [SENTIMENT_LABELS[c] for c in classes],
+        "confusion": pd.crosstab(pd.Series(yy, name="gold"), pd.Series(pred, name="pred"))
+        .reindex(index=range(len(classes)), columns=range(len(classes)), fill_value=0).to_numpy().tolist(),
+    }
+
+
+def normalise_labels(values) -> list[str | None]:
+    out = []
+    for v in values:
+        s = str(v).strip().lower() if v is not None and not (isinstance(v, float) and np.isnan(v)) else ""
+        out.append(LABEL_ALIASES.get(s))
+    return out
+
+
+# ----------------------------------------------------------------------------- evaluate a file
+
+
+def evaluate_file(model: str | None, data: str, text_column: str = "text", label_column: str = "label",
+                  baseline: bool = False, baseline_train: Sequence[str] | None = None, batch_size: int = 64,
+                  limit: int | None = None, log=print) -> dict:
+    from voc_pipeline.models.tagger import load_tagger
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    df = read_table(data)
+    for c in (text_column, label_column):
+        if c not in df.columns:
+            raise ValueError(f"{data}: column '{c}' not found (columns: {', '.join(map(str, df.columns))})")
+    labels = normalise_labels(df[label_column].tolist())
+    keep = [i for i, lab in enumerate(labels) if lab is not None]
+    if limit:
+        keep = keep[:limit]
+    texts = [str(df[text_column].iloc[i]) for i in keep]
+    y = np.array([LABEL2ID[labels[i]] for i in keep])
+    classes = sorted(set(y.tolist()))
+    # a neg/pos file: predictions are restricted to those two
+    classes = [0, 2] if set(classes) <= {0, 2} else [0, 1, 2]
+    tagger = load_tagger(model, batch_size=batch_size)
+    kt = KiwiTokenizer()
+    kt.morphemes(["워밍업 문장입니다"])     # Kiwi loads its model lazily: keep that out of the timing
+    t0 = time.perf_counter()
+    morphs = kt.morphemes(texts)
+    t_kiwi = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = tagger.predict(morphs)
+    t_model = time.perf_counter() - t0
+    res = sentiment_metrics(out.sentiment, y, classes)
+    res.update({
+        "model_id": tagger.model_id, "model_hash": tagger.model_hash[:16], "file": str(data),
+        "texts_per_s": round(len(texts) / max(t_model, 1e-9), 1),
+        "texts_per_s_with_kiwi": round(len(texts) / max(t_model + t_kiwi, 1e-9), 1),
+    })
+    if baseline:
+        res["baseline"] = tfidf_baseline_scores(texts, y, classes, baseline_train or _default_train_files(tagger),
+                                                log=log)
+        b = res["baseline"]["macro_f1"]
+        res["macro_f1_ratio_vs_baseline"] = round(res["macro_f1"] / b, 3) if b else None
+    return res
+
+
+def _default_train_files(tagger) -> list[str]:
+    rep = Path(tagger.path) / "training_report.json"
+    if rep.is_file():
+        return json.loads(rep.read_text(encoding="utf-8"))["config"]["data"]
+    from voc_pipeline.models.corpus import shared_data_dir
+
+    return [str(shared_data_dir() / "nsmc" / "nsmc_dev.parquet")]
+
+
+_BASELINE_CACHE: dict = {}
+
+
+def train_tfidf_baseline(train_files: Sequence[str], seed: int = 13, max_rows: int = 200000, salt: str = "voc-v0"):
+    """Char 1–3-gram TF-IDF + logistic regression on the balanced labelled TRAIN split of the same files."""
+    key = (tuple(train_files), seed, max_rows, salt)
+    if key in _BASELINE_CACHE:
+        return _BASELINE_CACHE[key]
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from voc_pipeline.models.corpus import group_split, load_training_file
+
+    frames = []
+    for f in train_files:
+        d = load_training_file(f)
+        d = d[(group_split(d["group"].tolist(), salt=salt) == "train") & d["label"].notna()]
+        frames.append(d)
+    d = pd.concat(frames, ignore_index=True)
+    per = max_rows // 3
+    d = pd.concat([g.sample(min(len(g), per), random_state=seed) for _, g in d.groupby("label")])
+    clf = make_pipeline(TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=2, max_features=300000,
+                                        sublinear_tf=True),
+                        LogisticRegression(max_iter=1000, C=2.0))
+    clf.fit(d["text"].tolist(), d["label"].map(LABEL2ID).to_numpy())
+    _BASELINE_CACHE[key] = clf
+    return clf
+
+
+def tfidf_baseline_scores(texts, y, classes, train_files, log=print) -> dict:
+    clf = train_tfidf_baseline(list(train_files))
+    proba = np.zeros((len(texts), 3))
+    p = clf.predict_proba(texts)
+    for j, c in enumerate(clf.classes_):
+        proba[:, c] = p[:, j]
+    r = sentiment_metrics(proba, y, classes)
+    return {k: r[k] for k in ("n", "accuracy", "macro_f1", "ece")}
+
+
+# ----------------------------------------------------------------------------- held-out report
+
+
+def nsmc_balanced_test(test: pd.DataFrame, seed: int, per_class: int = 5000) -> pd.DataFrame:
+    t = test[(test["source"] == "nsmc_dev") & test["label_id"].isin([0, 2])]
+    if t.empty:
+        return t
+    return pd.concat([g.sample(min(len(g), per_class), random_state=seed) for _, g in t.groupby("label_id")])
+
+
+def heldout_report(model_dir: str, test: pd.DataFrame, seed: int = 13, log=print) -> dict:
+    """Scores on the held-out groups (movies/comments never trained on), plus the commerce checks."""
+    from voc_pipeline.models.tagger import load_tagger
+
+    tagger = load_tagger(model_dir)
+    rep: dict = {}
+    nsmc = nsmc_balanced_test(test, seed)
+    if len(nsmc):
+        out = tagger.predict(nsmc["morphs"].tolist())
+        rep["nsmc_heldout_balanced"] = _short(sentiment_metrics(out.sentiment, nsmc["label_id"].to_numpy(), [0, 2]))
+        log(f"NSMC held-out movies (balanced neg/pos): {rep['nsmc_heldout_balanced']}")
+    kote = test[(test["source"] == "kote") & (test["label_id"] >= 0)]
+    if len(kote):
+        out = tagger.predict(kote["morphs"].tolist())
+        rep["kote_heldout_3class"] = _short(sentiment_metrics(out.sentiment, kote["label_id"].to_numpy(), [0, 1, 2]))
+        log(f"KOTE held-out (3-class): {rep['kote_heldout_3class']}")
+    sample = nsmc if len(nsmc) else test
+    rep["speed"] = throughput(tagger, sample["morphs"].tolist()[:4000])
+    log(f"speed: {rep['speed']}")
+    return rep
+
+
+def _short(m: dict) -> dict:
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in m.items() if k in
+            ("n", "accuracy", "macro_f1", "ece")}
+
+
+def throughput(tagger, morphs: list, repeats: int = 2) -> dict:
+    tagger.predict(morphs[:256])
+    best = 0.0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        tagger.predict(morphs)
+        best = max(best, len(morphs) / (time.perf_counter() - t0))
+    import torch
+
+    return {"texts_per_s": round(best, 1), "threads": torch.get_num_threads(), "batch_size": tagger.batch_size,
+            "n": len(morphs)}
+
+
+# ----------------------------------------------------------------------------- commerce checks
+
+
+def danawa_frame(path: str | Path) -> pd.DataFrame:
+    """danawa shop reviews: 1–2 stars -> neg, 4–5 -> pos, 3 -> neu (the 1–5 rule of corpus.py)."""
+    from voc_pipeline.models.corpus import rating_to_label
+
+    d = pd.read_parquet(path)
+    d["label"] = [rating_to_label(r, 5) for r in d["rating"]]
+    return d
+
+
+# ----------------------------------------------------------------------------- spans
+
+
+def _bio_to_spans(labels: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> list[tuple[int, int, str]]:
+    spans = []
+    cur = None
+    for lab, s, e in zip(labels, starts, ends, strict=True):
+        if lab.startswith("B-") or (lab.startswith("I-") and (cur is None or cur[2] != lab[2:])):
+            if cur:
+                spans.append(tuple(cur))
+            cur = [s, e, lab[2:]]
+        elif lab.startswith("I-") and cur is not None:
+            cur[1] = e
+        else:
+            if cur:
+                spans.append(tuple(cur))
+            cur = None
+    if cur:
+        spans.append(tuple(cur))
+    return spans
+
+
+def extend_opinions_to_word(spans, text: str):
+    """Opinion spans end where their word ends (늦 -> 늦었어요): the surface a reader quotes."""
+    out = []
+    for s, e, t in spans:
+        if t in {"NEG", "POS"}:
+            while e < len(text) and not text[e].isspace() and text[e] not in ".,!?~":
+                e += 1
+        out.append((s, e, t))
+    return out
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "pred": n_pred, "gold": n_gold}
+
+
+def _match(pred, gold, exact: bool) -> int:
+    used = set()
+    tp = 0
+    for s, e, t in pred:
+        for k, (gs, ge, gt) in enumerate(gold):
+            if k in used or gt != t:
+                continue
+            if (exact and s == gs and e == ge) or (not exact and s < ge and e > gs):
+                used.add(k)
+                tp += 1
+                break
+    return tp
+
+
+def stage_map(domain_yaml: str | Path) -> dict[str, str]:
+    import yaml
+
+    d = yaml.safe_load(Path(domain_yaml).read_text(encoding="utf-8"))
+    m = {}
+    for st in d.get("stages") or []:
+        for w in st.get("keywords") or []:
+            m[str(w)] = st["id"]
+    for a, b in (d.get("synonyms") or {}).items():
+        if b in m and a not in m:
+            m[str(a)] = m[str(b)]
+    return m
+
+
+def _stage_of(text: str, kw: dict[str, str]) -> str | None:
+    t = text.replace(" ", "")
+    if t in kw:
+        return kw[t]
+    for w in sorted(kw, key=len, reverse=True):   # compound aspects: longest known keyword inside
+        if len(w) >= 2 and w in t:
+            return kw[w]
+    return None
+
+
+def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Path | None = None,
+              lexicon_only: bool = False) -> dict:
+    """Span F1 (aspect, opinion+polarity; overlap and exact) and stage F1 on hand-labelled sentences."""
+    from voc_pipeline.models.weak import Lexicon, weak_spans
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    rows = [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
+    kt = KiwiTokenizer()
+    toks = list(kt.kiwi.tokenize([r["text"] for r in rows]))
+    morphs = [[(t.form, t.tag) for t in ts] for ts in toks]
+    if lexicon_only:
+        lex = Lexicon.load(domain_yaml=domain_yaml)
+        pred_labels = [weak_spans(m, lex) for m in morphs]
+    else:
+        from voc_pipeline.models.tagger import load_tagger
+
+        pred_labels = load_tagger(model).predict(morphs).span_labels
+    kw = stage_map(domain_yaml) if domain_yaml else {}
+    counts = {k: [0, 0, 0, 0] for k in ("ASP", "OPN", "ALL")}  # tp_overlap, tp_exact, pred, gold
+    st_tp = st_pred = st_gold = 0
+    for r, ts, labs in zip(rows, toks, pred_labels, strict=True):
+        pred = _bio_to_spans(labs, [t.start for t in ts], [t.start + t.len for t in ts])
+        pred = extend_opinions_to_word(pred, r["text"])
+        gold = []
+        for m in r.get("mentions") or []:
+            if m.get("aspect") and m.get("aspect_start") is not None:
+                gold.append((m["aspect_start"], m["aspect_end"], "ASP"))
+            if m.get("opinion") and m.get("opinion_start") is not None:
+                gold.append((m["opinion_start"], m["opinion_end"], "NEG" if m["polarity"] == "pain" else "POS"))
+        gold = list(dict.fromkeys(gold))
+        for key, sel in (("ASP", {"ASP"}), ("OPN", {"NEG", "POS"}), ("ALL", {"ASP", "NEG", "POS"})):
+            p = [x for x in pred if x[2] in sel]
+            g = [x for x in gold if x[2] in sel]
+            c = counts[key]
+            c[0] += _match(p, g, exact=False)
+            c[1] += _match(p, g, exact=True)
+            c[2] += len(p)
+            c[3] += len(g)
+        if kw:
+            gs = {m["stage"] for m in r.get("mentions") or [] if m.get("stage")}
+            ps = {s for s in (_stage_of(r["text"][a:b], kw) for a, b, t in pred if t == "ASP") if s}
+            st_tp += len(gs & ps)
+            st_pred += len(ps)
+            st_gold += len(gs)
+    res = {"n_sentences": len(rows)}
+    for key, (tpo, tpe, npred, ngold) in counts.items():
+        res[key.lower()] = {"overlap": _prf(tpo, npred, ngold), "exact": _prf(tpe, npred, ngold)}
+    if kw:
+        res["stage"] = _prf(st_tp, st_pred, st_gold)
+    return res
