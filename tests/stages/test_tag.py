@@ -96,3 +96,18 @@ def test_record_sentiment_is_length_weighted(kiwi):
     records = record_sentiment(pd.DataFrame({"record_id": ["r0", "r9"]}), tagged)
     assert records["sentiment"].tolist() == ["neg", "neu"]
     assert records["sentiment_score"].iloc[0] < 0 and records["sentiment_score"].iloc[1] == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "tagged", "opinion"),
+    [
+        ("포장이 꼼꼼했어요", {"하"}, "꼼꼼하다"),  # the model marked only the 하 suffix
+        ("쿠폰이 안 돼요", {"안"}, "안 되다"),  # a bare negator takes its predicate
+        ("택배가 안 와요", {"오"}, "안 오다"),  # the negator before the span belongs to it
+    ],
+)
+def test_cut_opinions_are_repaired(kiwi, text, tagged, opinion):
+    s = _sentences(kiwi, text).iloc[0]
+    labels = ["B-ASP" if i == 0 else ("B-NEG" if f in tagged else "O") for i, f in enumerate(s.forms)]
+    [m] = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [1.0] * len(labels))
+    assert m["opinion"] == opinion

@@ -68,6 +68,32 @@ def _trim(tags: list[str], first: int, last: int, keep_predicate_suffix: bool) -
     return (first, last) if first <= last else None
 
 
+def _adjacent(starts: list[int], lens: list[int], left: int, right: int, max_gap: int = 0) -> bool:
+    return starts[right] - (starts[left] + lens[left]) <= max_gap
+
+
+def repair_opinion(forms: list[str], tags: list[str], starts: list[int], lens: list[int], first: int, last: int) -> tuple[int, int]:
+    """Grow an opinion span the model cut mid-word, so its lemma is a real predicate.
+
+    - a span starting on a 하/되 suffix takes its root (꼼꼼|했어요 -> 꼼꼼했어요, not 하다);
+    - a negator or degree adverb right before the span is part of the judgement (안 | 와요);
+    - a span ending on a bare negator takes the predicate it negates (안 | 돼요).
+    """
+    n = len(forms)
+    if first > 0 and tags[first].startswith(("XSV", "XSA")) and _adjacent(starts, lens, first - 1, first) \
+            and tags[first - 1].startswith(("NNG", "XR", "MAG", "NNP")):
+        first -= 1
+    if first > 0 and forms[first - 1] in _NEGATORS and tags[first - 1] == "MAG" \
+            and _adjacent(starts, lens, first - 1, first, max_gap=1):
+        first -= 1
+    while last + 1 < n and forms[last] in _NEGATORS and tags[last] == "MAG" \
+            and tags[last + 1].startswith(("VV", "VA", "NNG", "XR")):
+        last += 1
+        while last + 1 < n and tags[last + 1].startswith(("XSV", "XSA")):
+            last += 1
+    return first, last
+
+
 def aspect_lemma(forms: list[str], tags: list[str], starts: list[int], lens: list[int], first: int, last: int) -> str:
     """Nouns of the span joined as written (배송 기사 -> '배송 기사', 배송기사 -> '배송기사')."""
     out = []
@@ -115,6 +141,8 @@ def mentions_for_sentence(
         (aspects if s.kind == "ASP" else opinions).append(span)
     out = []
     for op in opinions:
+        first, last = repair_opinion(forms, tags, starts, lens, op.first, op.last)
+        op = _Span(op.kind, first, last, op.confidence)
         # Korean is head-final: the judged noun usually precedes its predicate; fall back to the nearest after.
         before = [a for a in aspects if a.last < op.first]
         after = [a for a in aspects if a.first > op.last]
