@@ -48,8 +48,20 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="더 많은 입력 (셸 glob: --input exports/2026-W4*) / more inputs, e.g. a shell-expanded glob"),
+]
+
+
+def _sources_of(plan) -> list:
+    """The distinct sources of a plan, by name (SourceConfig holds lists, so it is not hashable)."""
+    return list({s.name: s for s, _ in plan}.values())
+
+
 @app.command()
 def run(
+    paths: PathsArg = None,
     config: ConfigOpt = None,
     input: InputOpt = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="출력 폴더 / output dataset dir")] = None,
@@ -67,6 +79,7 @@ def run(
     from voc_pipeline.cli_output import print_mapping, print_summary, progress_reporter
 
     _setup_logging(verbose)
+    input = [*(input or []), *(paths or [])] or None
     try:
         if engine not in {"local", "ray"}:
             from voc_pipeline.errors import UsageError
@@ -81,7 +94,7 @@ def run(
         if not cfg.sources:
             from voc_pipeline.pipeline import plan_inputs
 
-            print_mapping(sorted({s for s, _ in plan_inputs(cfg, input)}, key=lambda s: s.name))
+            print_mapping(sorted(_sources_of(plan_inputs(cfg, input)), key=lambda s: s.name))
         from voc_pipeline.pipeline import run_pipeline
 
         with progress_reporter() as progress:
@@ -93,11 +106,12 @@ def run(
 
 
 @app.command()
-def validate(config: ConfigOpt = None, input: InputOpt = None) -> None:
+def validate(paths: PathsArg = None, config: ConfigOpt = None, input: InputOpt = None) -> None:
     """설정과 입력을 모델 없이 점검합니다 / check config and inputs without running models."""
     from voc_pipeline.cli_output import print_validation
     from voc_pipeline.validate import validate_inputs
 
+    input = [*(input or []), *(paths or [])] or None
     try:
         report = validate_inputs(_load(config), input)
     except VocPipelineError as err:
@@ -107,6 +121,7 @@ def validate(config: ConfigOpt = None, input: InputOpt = None) -> None:
 
 @app.command()
 def init(
+    paths: PathsArg = None,
     input: InputOpt = None,
     out: Annotated[Path, typer.Option("--out", help="쓸 설정 파일 / config file to write")] = Path("voc-pipeline.yaml"),
     force: Annotated[bool, typer.Option(help="기존 파일 덮어쓰기 / overwrite")] = False,
@@ -116,6 +131,7 @@ def init(
     from voc_pipeline.io.mapping import sources_to_yaml
     from voc_pipeline.pipeline import plan_inputs
 
+    input = [*(input or []), *(paths or [])] or None
     try:
         if not input:
             from voc_pipeline.errors import UsageError
@@ -125,7 +141,7 @@ def init(
             from voc_pipeline.errors import UsageError
 
             raise UsageError(f"이미 있는 파일입니다 (--force): {out}", f"file exists (use --force): {out}")
-        sources = sorted({s for s, _ in plan_inputs(PipelineConfig(), input)}, key=lambda s: s.name)
+        sources = sorted(_sources_of(plan_inputs(PipelineConfig(), input)), key=lambda s: s.name)
         out.write_text(sources_to_yaml(sources), encoding="utf-8")
     except VocPipelineError as err:
         raise _fail(err) from None

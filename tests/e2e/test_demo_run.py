@@ -44,15 +44,19 @@ def _count_input_rows(path: Path) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(text))) - 1
 
 
+#: tables with rows in every period of the sample; the others (alerts, candidates, journeys) may be
+#: empty in a quiet week and then have no partition
+ALWAYS_WRITTEN = ("records", "sentences", "mentions", "quarantine", "pain_points", "journey_map")
+SAMPLE_PERIODS = ["period=2026-W44", "period=2026-W45", "period=2026-W46", "period=2026-W47"]
+
+
 def test_every_table_written_with_its_schema(demo_run):
     for table, schema in TABLE_SCHEMAS.items():
         folder = demo_run.output / table
-        parts = sorted(folder.glob("period=*/*.parquet"))
-        assert parts, f"{table} has no partitions"
-        names = pq.read_schema(parts[0]).names
-        assert names == schema.names, table
-    periods = sorted(p.name for p in (demo_run.output / "records").iterdir())
-    assert periods == ["period=2026-W44", "period=2026-W45", "period=2026-W46", "period=2026-W47"]
+        if table in ALWAYS_WRITTEN:
+            assert sorted(p.name for p in folder.iterdir()) == SAMPLE_PERIODS, table
+        for part in folder.glob("period=*/*.parquet"):
+            assert pq.read_schema(part).names == schema.names, part
     assert (demo_run.output / "report" / "index.html").is_file()
     assert len(list((demo_run.output / "runs").glob("*.json"))) == 1
 

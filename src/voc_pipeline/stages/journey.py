@@ -103,8 +103,11 @@ class JourneyMapper:
         return self.taxonomy.synonyms.get(key, self.taxonomy.synonyms.get(aspect, aspect))
 
     def keyword(self, aspect: str | None, opinion: str) -> str:
-        """Stable pain-point key: normalised aspect + opinion lemma ('배송+늦다'); opinion alone when implicit."""
-        aspect = self.normalise_aspect(aspect)
+        """Stable pain-point key: normalised aspect + opinion lemma ('배송+늦다'); opinion alone when implicit.
+
+        Spaces inside the aspect are dropped (배송 기사 == 배송기사): Korean spacing in VOC is free."""
+        aspect = (self.normalise_aspect(aspect) or "").replace(" ", "")
+        aspect = self.taxonomy.synonyms.get(aspect, aspect)
         return f"{aspect}+{opinion}" if aspect else opinion
 
     def stage_of_aspect(self, aspect: str | None) -> str | None:

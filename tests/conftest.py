@@ -1,4 +1,5 @@
-"""One real demo run shared by the end-to-end tests (the CLI on data/sample/ with the embedded model)."""
+"""Session fixtures. `demo_run`: one real CLI run on data/sample/ with the embedded model, shared by
+the end-to-end and notebook tests."""
 
 from __future__ import annotations
 
