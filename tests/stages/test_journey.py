@@ -55,3 +55,10 @@ def test_record_stages_follow_journey_order(kiwi, mapper):
     sents, mentions = mapper(sents, mentions)
     records = mapper.record_stages(pd.DataFrame({"record_id": ["a"]}), sents, mentions)
     assert records["stages"].iloc[0] == ["payment", "delivery", "refund"]
+
+
+def test_compounds_split_by_kiwi_still_map(kiwi, mapper):
+    sents = kiwi(pd.DataFrame({"record_id": ["a", "b"], "text": ["택배사 바뀌고 나서 별로예요", "재구매 의사 없어요"]}))
+    mentions = pd.DataFrame(columns=["record_id", "sentence_index", "aspect", "opinion", "polarity", "start", "end"])
+    sents, _ = mapper(sents, mentions)
+    assert sents["stage"].tolist() == ["delivery", "loyalty"]

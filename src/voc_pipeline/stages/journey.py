@@ -21,7 +21,29 @@ import yaml
 from voc_pipeline.errors import ConfigError
 from voc_pipeline.schema import UNMAPPED_STAGE
 
-_NOUN_TAGS = ("NNG", "NNP", "SL", "XR", "NNB")
+_NOUN_TAGS = ("NNG", "NNP", "SL", "XR")
+_COMPOUND_TAGS = (*_NOUN_TAGS, "XPN", "XSN")
+
+
+def _noun_runs(lemmas, tags, starts=None) -> list[tuple[int, str]]:
+    """(position, joined text) of each run of adjacent nominal morphemes that holds a noun."""
+    runs: list[tuple[int, str]] = []
+    current: list[str] = []
+    begin = 0
+    has_noun = False
+    for i, (lemma, tag) in enumerate(zip(lemmas, tags, strict=False)):
+        if tag.startswith(_COMPOUND_TAGS):
+            if not current:
+                begin = starts[i] if starts is not None else i
+            current.append(lemma)
+            has_noun = has_noun or tag.startswith(_NOUN_TAGS)
+            continue
+        if current and has_noun:
+            runs.append((begin, "".join(current)))
+        current, has_noun = [], False
+    if current and has_noun:
+        runs.append((begin, "".join(current)))
+    return runs
 
 
 @dataclass(frozen=True)
@@ -122,14 +144,16 @@ class JourneyMapper:
         return None
 
     def stage_of_sentence(self, text: str, lemmas, tags, near: int | None = None, starts=None) -> str | None:
+        """Stage keywords among the sentence's nouns, the one nearest ``near`` (a char offset) winning.
+
+        Kiwi splits compounds (택배사 -> 택배+사, 재구매 -> 재+구매), so adjacent nominal morphemes are
+        joined into runs first and each run is matched like an aspect (exact, then longest keyword inside).
+        """
         hits: list[tuple[int, str]] = []
-        for i, (lemma, tag) in enumerate(zip(lemmas, tags, strict=False)):
-            if not tag.startswith(_NOUN_TAGS):
-                continue
-            stage = self._keyword_stage.get(self.normalise_aspect(lemma) or lemma)
+        for pos, run in _noun_runs(lemmas, tags, starts):
+            stage = self.stage_of_aspect(run)
             if stage is not None:
-                pos = starts[i] if starts is not None else i
-                hits.append((abs(pos - near) if near is not None else i, stage))
+                hits.append((abs(pos - near) if near is not None else pos, stage))
         if hits:
             return min(hits)[1]
         for stage in self.taxonomy.stages:
