@@ -36,7 +36,7 @@ def test_core_domains_present():
 
 def test_schema(domain):
     path, data = domain
-    assert set(data) <= {"domain", "name", "description", "stages", "synonyms"}, path.name
+    assert set(data) <= {"domain", "name", "description", "stages", "synonyms", "opinion_synonyms"}, path.name
     assert data["domain"] == path.stem
     assert isinstance(data["name"], str) and data["name"].strip()
     stages = data["stages"]

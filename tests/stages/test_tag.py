@@ -103,6 +103,7 @@ def test_record_sentiment_is_length_weighted(kiwi):
     [
         ("포장이 꼼꼼했어요", {"하"}, "꼼꼼하다"),  # the model marked only the 하 suffix
         ("쿠폰이 안 돼요", {"안"}, "안 되다"),  # a bare negator takes its predicate
+        ("쿠폰 적용이 안 돼서 정가로 샀어요", {"안"}, "안 되다"),  # ... also when Kiwi calls 되 a suffix
         ("택배가 안 와요", {"오"}, "안 오다"),  # the negator before the span belongs to it
     ],
 )

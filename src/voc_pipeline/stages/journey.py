@@ -61,6 +61,7 @@ class Taxonomy:
     name: str
     stages: tuple[Stage, ...]
     synonyms: dict[str, str] = field(default_factory=dict)
+    opinion_synonyms: dict[str, str] = field(default_factory=dict)
 
     @property
     def stage_ids(self) -> list[str]:
@@ -102,8 +103,9 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     if not stages:
         raise ConfigError(f"도메인 파일에 단계가 없습니다: {path}", f"domain file has no stages: {path}")
     synonyms = {str(k): str(v) for k, v in (data.get("synonyms") or {}).items()}
+    opinion_synonyms = {str(k): str(v) for k, v in (data.get("opinion_synonyms") or {}).items()}
     return Taxonomy(domain=str(data.get("domain", path.stem)), name=str(data.get("name", path.stem)),
-                    stages=stages, synonyms=synonyms)
+                    stages=stages, synonyms=synonyms, opinion_synonyms=opinion_synonyms)
 
 
 class JourneyMapper:
@@ -127,9 +129,11 @@ class JourneyMapper:
     def keyword(self, aspect: str | None, opinion: str) -> str:
         """Stable pain-point key: normalised aspect + opinion lemma ('배송+늦다'); opinion alone when implicit.
 
-        Spaces inside the aspect are dropped (배송 기사 == 배송기사): Korean spacing in VOC is free."""
+        Spaces inside the aspect are dropped (배송 기사 == 배송기사): Korean spacing in VOC is free.
+        Opinions go through the domain's ``opinion_synonyms`` (느리다/늦다/지연되다 -> 지연)."""
         aspect = (self.normalise_aspect(aspect) or "").replace(" ", "")
         aspect = self.taxonomy.synonyms.get(aspect, aspect)
+        opinion = self.taxonomy.opinion_synonyms.get(opinion, opinion)
         return f"{aspect}+{opinion}" if aspect else opinion
 
     def stage_of_aspect(self, aspect: str | None) -> str | None:

@@ -87,7 +87,7 @@ def repair_opinion(forms: list[str], tags: list[str], starts: list[int], lens: l
             and _adjacent(starts, lens, first - 1, first, max_gap=1):
         first -= 1
     while last + 1 < n and forms[last] in _NEGATORS and tags[last] == "MAG" \
-            and tags[last + 1].startswith(("VV", "VA", "NNG", "XR")):
+            and tags[last + 1].startswith(("VV", "VA", "NNG", "XR", "XSV", "XSA")):
         last += 1
         while last + 1 < n and tags[last + 1].startswith(("XSV", "XSA")):
             last += 1
