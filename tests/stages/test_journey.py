@@ -33,7 +33,7 @@ def test_synonyms_make_one_key(mapper):
     assert mapper.keyword("택배", "늦다") == mapper.keyword("배송", "느리다") == "배송+지연"
     assert mapper.keyword("배송", "안 늦다") == "배송+안 늦다"  # negated praise keeps its own key
     assert mapper.keyword(None, "별로이다") == mapper.keyword(None, "별로") == "별로"
-    assert mapper.keyword("포장 상태", "엉망이다") == mapper.keyword("포장상태", "엉망이다") == "포장상태+엉망이다"
+    assert mapper.keyword("포장 상태", "엉망이다") == mapper.keyword("포장상태", "엉망이다") == "포장상태+엉망"
 
 
 def test_unknown_aspect_falls_back_to_sentence_then_unmapped(kiwi, mapper):
