@@ -75,3 +75,44 @@ def test_lock_refuses_a_live_holder_and_clears_a_stale_one(tmp_path):
     with ds.lock():
         assert (tmp_path / ".lock").read_text() == str(os.getpid())
     assert not (tmp_path / ".lock").exists()
+
+
+def test_readers_see_only_committed_data_during_a_dead_commit(tmp_path, monkeypatch):
+    """Killed between the renames and the manifest: readers see the previous state before any
+    recovery, and a period the dead run added is invisible."""
+    ds = OutputDataset(tmp_path)
+    _run(ds, "run1", {"records": _records(["a", "b"], "2026-W47")})
+    before = read_table(tmp_path, "records")
+    import voc_pipeline.io.dataset as dataset_module
+
+    real_write = dataset_module._fsync_write
+
+    def dying_write(path, data):  # every folder swapped in, then die before the manifest
+        if path.parent.name == "runs":
+            raise KeyboardInterrupt
+        return real_write(path, data)
+
+    monkeypatch.setattr(dataset_module, "_fsync_write", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        _run(ds, "run2", {"records": pd.concat([_records(["x"], "2026-W47"), _records(["y"], "2026-W48")])})
+    monkeypatch.undo()
+    assert (tmp_path / ".journal.json").exists()
+    assert (tmp_path / "records" / "period=2026-W48").exists()
+    assert ds.periods() == ["2026-W47"]
+    assert sorted(ds.read("records", "2026-W47")["record_id"]) == ["a", "b"]
+    assert ds.read("records", "2026-W48").empty
+    pd.testing.assert_frame_equal(read_table(tmp_path, "records"), before)
+    ds.recover()
+    pd.testing.assert_frame_equal(read_table(tmp_path, "records"), before)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records", "runs"]
+
+
+def test_a_period_folder_without_a_manifest_is_invisible(tmp_path):
+    ds = OutputDataset(tmp_path)
+    _run(ds, "run1", {"records": _records(["a"], "2026-W47")})
+    stray = tmp_path / "records" / "period=2026-W50"
+    stray.mkdir()
+    (stray / "part-00000.parquet").write_bytes((tmp_path / "records" / "period=2026-W47" / "part-00000.parquet")
+                                              .read_bytes())
+    assert ds.periods() == ["2026-W47"]
+    assert read_table(tmp_path, "records")["period"].tolist() == ["2026-W47"]

@@ -14,7 +14,17 @@ A run writes everything under ``.staging/<run_id>/``. Commit writes a journal, s
 run's period folders in by rename (the old one goes to ``.trash/``), writes the manifest, then
 deletes the journal and the trash. A run that dies before the journal is complete leaves only
 staging behind; one that dies during the swap is rolled back by the next run (``recover``).
-Readers skip folders starting with '.' (pyarrow's default), so they never see staging.
+
+Readers (``OutputDataset.periods/read``, ``read_table``) see only *committed* data, even while a
+commit is in flight or after a run was killed mid-commit and before any recovery:
+
+* a period exists only when a manifest in ``runs/`` lists it;
+* while ``.journal.json`` names a run whose manifest does not exist yet, every folder that commit
+  touches is read from where its previous version is: ``.trash/<run_id>/...`` once it has been
+  moved away, else still in place; a folder the commit adds (no previous version) is invisible.
+* a read that races a rename (a folder vanishing under it) is retried on a fresh view.
+
+Folders starting with '.' (staging, trash) are never listed directly.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import contextlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,9 +102,9 @@ class Staging:
         return _read_partition(self.root / table / f"period={period}", table, columns)
 
 
-def _read_partition(folder: Path, table: str, columns: list[str] | None) -> pd.DataFrame:
+def _read_partition(folder: Path | None, table: str, columns: list[str] | None) -> pd.DataFrame:
     schema = TABLE_SCHEMAS[table]
-    if not folder.is_dir():
+    if folder is None or not folder.is_dir():
         return schema.empty_table().to_pandas()[columns] if columns else schema.empty_table().to_pandas()
     return ds.dataset(folder, format="parquet", schema=schema).to_table(columns=columns).to_pandas()
 
@@ -146,6 +157,10 @@ class OutputDataset:
             journal.unlink()
         shutil.rmtree(self.root / ".trash", ignore_errors=True)
         shutil.rmtree(self.root / ".staging", ignore_errors=True)
+        # half-written temporaries of _fsync_write / the report (their targets are intact)
+        for tmp in [self.root / (_JOURNAL + ".tmp"), *self.root.glob("runs/*.tmp"),
+                    *self.root.glob("report/*.tmp")]:
+            tmp.unlink(missing_ok=True)
 
     def staging(self, run_id: str) -> Staging:
         root = self.root / ".staging" / run_id
@@ -185,30 +200,93 @@ class OutputDataset:
         with contextlib.suppress(OSError):
             (self.root / ".staging").rmdir()
 
-    # --- reading --------------------------------------------------------------------------
+    # --- reading (committed data only; see the module docstring) -------------------------
+    def committed_view(self) -> CommittedView:
+        """Which periods are committed and where each committed partition folder is right now."""
+        manifests = self.manifests()
+        periods = {p for m in manifests for p in m.get("periods", [])}
+        overrides: dict[str, Path | None] = {}
+        journal = self.root / _JOURNAL
+        try:
+            plan = json.loads(journal.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            plan = None   # no commit in flight (or its journal is not complete: nothing moved yet)
+        if plan and not (self.root / "runs" / f"{plan['run_id']}.json").exists():
+            for move in plan["moves"]:
+                if not move["had_old"]:
+                    overrides[move["target"]] = None
+                elif (self.root / move["old"]).exists():
+                    overrides[move["target"]] = self.root / move["old"]
+        return CommittedView(self.root, frozenset(periods), overrides)
+
     def periods(self) -> list[str]:
-        folder = self.root / "records"
-        if not folder.is_dir():
-            return []
-        return sorted(p.name.split("=", 1)[1] for p in folder.iterdir() if p.name.startswith("period="))
+        return sorted(self.committed_view().periods)
 
     def read(self, table: str, period: str, columns: list[str] | None = None) -> pd.DataFrame:
-        return _read_partition(self.root / table / f"period={period}", table, columns)
+        return _retry(lambda: _read_partition(self.committed_view().folder(table, period), table, columns))
 
     def manifests(self) -> list[dict]:
         runs = self.root / "runs"
         if not runs.is_dir():
             return []
-        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(runs.glob("*.json"))]
+        out = []
+        for p in sorted(runs.glob("*.json")):
+            try:
+                out.append(json.loads(p.read_text(encoding="utf-8")))
+            except (OSError, ValueError):   # pragma: no cover - manifests are written atomically
+                continue
+        return out
+
+
+class CommittedView:
+    """A snapshot of what readers may see: committed periods and the folder of each partition."""
+
+    def __init__(self, root: Path, periods: frozenset[str], overrides: dict[str, Path | None]) -> None:
+        self.root = root
+        self.periods = periods
+        self._overrides = overrides
+
+    def folder(self, table: str, period: str) -> Path | None:
+        if period not in self.periods:
+            return None
+        rel = str(Path(table) / f"period={period}")
+        if rel in self._overrides:
+            return self._overrides[rel]
+        return self.root / rel
+
+
+def _retry(read, attempts: int = 20):
+    """Run ``read``; a folder renamed away under it (a commit racing the reader) -> read again."""
+    for i in range(attempts):
+        try:
+            return read()
+        except (FileNotFoundError, OSError):
+            if i == attempts - 1:
+                raise
+            time.sleep(0.05 * (i + 1))
+    raise AssertionError("unreachable")
 
 
 def read_table(root: str | Path, table: str) -> pd.DataFrame:
-    """Every period of one table, with its ``period`` column (for notebooks and the report)."""
-    folder = Path(root) / table
-    if not folder.is_dir():
-        return TABLE_SCHEMAS[table].empty_table().to_pandas().assign(period=pd.Series(dtype="str"))
-    dataset = ds.dataset(folder, format="parquet", partitioning="hive")
-    return dataset.to_table().to_pandas()
+    """Every committed period of one table, with its ``period`` column (for notebooks and the
+    report). Uncommitted folders (a run killed mid-commit, a commit in flight) are never read."""
+    schema = TABLE_SCHEMAS[table]
+    dataset = OutputDataset(root)
+
+    def read() -> pd.DataFrame:
+        view = dataset.committed_view()
+        parts = []
+        for period in sorted(view.periods):
+            folder = view.folder(table, period)
+            if folder is None or not folder.is_dir():
+                continue
+            t = ds.dataset(folder, format="parquet", schema=schema).to_table()
+            parts.append(t.append_column("period", pa.array([period] * t.num_rows, type=pa.string())))
+        if not parts:
+            return schema.empty_table().to_pandas().assign(period=pd.Series(dtype="str"))
+        return pa.concat_tables(parts).to_pandas()
+
+    return _retry(read)
 
 
 def _lock_holder(path: Path) -> int | None:

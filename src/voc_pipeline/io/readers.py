@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import zipfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -67,9 +68,29 @@ def detect_format(path: Path, fmt: str = "auto") -> str:
     return FORMAT_BY_SUFFIX[suffix]
 
 
+#: what a cut excerpt drops from its end: a run of ASCII letters/digits and the separators of
+#: phone, card, account, e-mail and id spellings (so no half number survives to dodge the masker)
+_CUT_TAIL = re.compile(r"[\s0-9A-Za-z@._+\-()/:#*]*$")
+_CUT_BACKOFF = 60
+
+
 def excerpt(text: str) -> str:
+    """At most ``EXCERPT_CHARS`` characters of ``text`` for a quarantine row (RAW; the mask stage
+    masks it). policy excerpt_cut: a longer text is cut at a word boundary and any trailing run of
+    digits/ASCII/separators is dropped, so the masker never sees a truncated phone, card, e-mail
+    or name that it could no longer recognise; the cut is marked with '…'."""
     text = text.strip()
-    return text[:EXCERPT_CHARS]
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    n = EXCERPT_CHARS - 1   # room for the '…'
+    cut = text[:n]
+    if not text[n].isspace():
+        # back off to the last separator within _CUT_BACKOFF chars (a word, csv field or line);
+        # a longer run without any separator is not a word: it is cut where it is
+        at = max(cut.rfind(c, n - _CUT_BACKOFF) for c in (" ", "\t", "\n", ",", ";", "|"))
+        cut = cut[:at] if at > 0 else cut
+    head, tail = cut[:-_CUT_BACKOFF], cut[-_CUT_BACKOFF:]
+    return (head + _CUT_TAIL.sub("", tail)).rstrip() + "…"
 
 
 def _unique_names(names: Sequence[Any]) -> list[str]:

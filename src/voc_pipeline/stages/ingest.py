@@ -31,6 +31,24 @@ _STR_COLUMNS = ("record_id", "source_id", "source", "channel", "source_file", "p
 _FLOAT_COLUMNS = ("rating", "rating_norm", "nps")
 
 
+class SeenIds:
+    """policy cross_file_duplicate: ids accepted so far in this run, per source, across files.
+
+    One instance per source, shared by ``read_source`` over that source's files (in the run's
+    sorted file order). Keyed by (period, source_id): the same id in two exports of one source and
+    period (e.g. Monday's and Tuesday's export of the same week) -> the first file's row is the
+    record, the later one is quarantined ``duplicate`` naming where the first one is."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[str | None, str], tuple[str, int]] = {}
+
+    def first(self, period: str | None, source_id: str) -> tuple[str, int] | None:
+        return self._first.get((period, source_id))
+
+    def add(self, period: str | None, source_id: str, source_file: str, source_row: int) -> None:
+        self._first.setdefault((period, source_id), (source_file, source_row))
+
+
 @dataclass
 class IngestBatch:
     records: pd.DataFrame      # columns == schema.RECORD_COLUMNS
@@ -94,7 +112,8 @@ def _quarantine_frame(cols: dict[str, list]) -> pd.DataFrame:
 
 class _Ingest:
     def __init__(self, source: SourceConfig, path: Path, period: PeriodConfig,
-                 fallback_period: str | None, base_dir: str | Path | None):
+                 fallback_period: str | None, base_dir: str | Path | None, seen: SeenIds | None = None):
+        self.seen = seen
         self.source = source
         self.m = source.columns
         self.path = path
@@ -156,6 +175,19 @@ class _Ingest:
     def nps_of(self, values: dict[str, Any]) -> float:
         return parse_nps(values.get(self.m.nps)) if self.m.nps else math.nan
 
+    def period_for(self, ts: pd.Timestamp | None) -> str | None:
+        return period_of(ts, self.period.granularity) if ts is not None else self.fallback_period
+
+    def elsewhere(self, ts: pd.Timestamp | None, source_id: str) -> str | None:
+        """policy cross_file_duplicate: a detail naming the earlier file holding this id, or None."""
+        if self.seen is None:
+            return None
+        first = self.seen.first(self.period_for(ts), source_id)
+        if first is None or first[0] == self.source_file:
+            return None
+        return (f"id {source_id[:40]}: {first[0]} {first[1]}행에 이미 있음 / "
+                f"already in {first[0]} row {first[1]}")
+
     def add_record(self, key: str, source_id: str | None, source_row: int, ts: pd.Timestamp | None,
                    values: dict[str, Any], text: str, input_rows: int,
                    rating: tuple[float, float] | None = None) -> None:
@@ -167,7 +199,9 @@ class _Ingest:
         r["source_file"].append(self.source_file)
         r["source_row"].append(int(source_row))
         r["created_at"].append(ts if ts is not None else pd.NaT)
-        r["period"].append(period_of(ts, self.period.granularity) if ts is not None else self.fallback_period)
+        r["period"].append(self.period_for(ts))
+        if self.seen is not None and source_id is not None:
+            self.seen.add(self.period_for(ts), source_id, self.source_file, int(source_row))
         r["customer_key"].append(as_text(values.get(self.m.customer_key)) or None if self.m.customer_key else None)
         r["product"].append(as_text(values.get(self.m.product)) or None if self.m.product else None)
         r["text"].append(text)
@@ -186,7 +220,9 @@ class _Ingest:
         values = raw.values
         text = self.text_of(values)
         if not text:
-            shown = " | ".join(t for t in (as_text(v) for v in values.values()) if t)
+            # policy excerpt_text_only: unmapped cells (고객명, 상담원, member ids) are personal data the
+            # masker cannot recognise without context, so an empty-text excerpt shows only the id.
+            shown = as_text(values.get(self.m.id)) if self.m.id else ""
             self.quarantine(raw.source_row, "empty_text", None, shown)
             return
         if len(text) > MAX_TEXT_CHARS:
@@ -200,6 +236,9 @@ class _Ingest:
         if source_id is not None:
             if source_id in self.seen_ids:
                 self.quarantine(raw.source_row, "duplicate", f"id {source_id[:40]}", text)
+                return
+            if (elsewhere := self.elsewhere(ts, source_id)) is not None:
+                self.quarantine(raw.source_row, "duplicate", elsewhere, text)
                 return
             self.seen_ids.add(source_id)
         self.add_record(source_id or f"row:{raw.source_row}", source_id, raw.source_row, ts, values, text, 1)
@@ -238,6 +277,9 @@ class _Ingest:
                     return
         if ts is None and self.fallback_period is None:
             reject("bad_date", "날짜 없음 / no date")
+            return
+        if (elsewhere := self.elsewhere(ts, conv.conversation_id)) is not None:
+            reject("duplicate", elsewhere)
             return
         merged: dict[str, Any] = {}
         for field in (self.m.customer_key, self.m.product, self.m.nps):
@@ -290,11 +332,13 @@ def read_source(
     period: PeriodConfig | None = None,
     fallback_period: str | None = None,
     base_dir: str | Path | None = None,
+    seen: SeenIds | None = None,
 ) -> Iterator[IngestBatch]:
     """Stream one file of ``source`` as IngestBatches of at most ``batch_rows`` input rows
     (chats: at most ``batch_rows`` conversations). Always yields at least one batch (empty for
     an empty or header-only file). Raises UnreadableInputError for a file that is not a table
-    of its format, ConfigError when a mapped column is missing from the file."""
+    of its format, ConfigError when a mapped column is missing from the file. ``seen`` (one
+    :class:`SeenIds` per source, shared over its files) turns on policy cross_file_duplicate."""
     path = Path(path)
     period = period or PeriodConfig()
     batch_rows = max(1, int(batch_rows))
@@ -311,7 +355,7 @@ def read_source(
         yield IngestBatch(empty_records(period.timezone), empty_quarantine(), 0)
         return
     _check_columns(table.columns, source, path, strict=table.format != "jsonl")
-    state = _Ingest(source, path, period, fallback_period, base_dir)
+    state = _Ingest(source, path, period, fallback_period, base_dir, seen)
     chat = source.channel == "chat" and bool(m.conversation_id)
     yielded = False
 
@@ -329,7 +373,7 @@ def read_source(
             cid = as_text(raw.values.get(m.conversation_id))
             if not cid:
                 orphans.append(RawRow(raw.source_row, None, "malformed_row", "대화ID 없음 / no conversation id",
-                                      " | ".join(as_text(v) for v in raw.values.values() if as_text(v))))
+                                      state.text_of(raw.values)))
                 continue
             conv = convs.get(cid)
             if conv is None:
