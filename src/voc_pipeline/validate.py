@@ -51,7 +51,10 @@ def validate_inputs(config: PipelineConfig, inputs: list[Path] | None) -> Valida
     except VocPipelineError as err:
         report.add("inputs", False, str(err))
         return report
+    from voc_pipeline.stages.ingest import display_path
+
     for source, path in plan:
+        shown = display_path(path, config.base_dir)
         try:
             rows = records = 0
             reasons: Counter = Counter()
@@ -61,7 +64,7 @@ def validate_inputs(config: PipelineConfig, inputs: list[Path] | None) -> Valida
                 records += len(batch.records)
                 reasons.update(batch.quarantine["reason_code"])
             detail = f"{source.channel}: rows {rows}, records {records}, quarantine {dict(reasons) or 0}"
-            report.add(f"input {path.name}", True, detail)
+            report.add(f"input {shown}", True, detail)
         except VocPipelineError as err:
-            report.add(f"input {path.name}", False, str(err))
+            report.add(f"input {shown}", False, str(err))
     return report
