@@ -144,21 +144,35 @@ class Stages:
 
     def analyse(self, records: pd.DataFrame, quarantine: pd.DataFrame) -> Analysed:
         """Raw ingest frames -> masked, tagged and mapped frames (no I/O)."""
-        from voc_pipeline.stages.tag import record_sentiment
+        return self.complete(self.prepare(records, quarantine))
 
+    def prepare(self, records: pd.DataFrame, quarantine: pd.DataFrame) -> Analysed:
+        """First half of ``analyse`` (mask -> tokenize; CPU, Kiwi threads): sentences not yet tagged.
+
+        Engines overlap it with ``complete`` (the model) of the previous batch.
+        """
         timings: dict[str, float] = {}
         t = time.perf_counter()
         quarantine = self.masker.mask_quarantine(quarantine) if not quarantine.empty else quarantine
         records = self.masker(records) if not records.empty else records
         timings["mask"] = time.perf_counter() - t
+        empty = pd.DataFrame()
         if records.empty:
-            empty = pd.DataFrame()
             return Analysed(records, empty, empty, quarantine, timings)
         t = time.perf_counter()
         sentences = self.tokenizer(records[["record_id", "text"]])
         timings["tokenize"] = time.perf_counter() - t
+        return Analysed(records, sentences, empty, quarantine, timings)
+
+    def complete(self, prepared: Analysed) -> Analysed:
+        """Second half of ``analyse`` (model tag -> journey mapping) on a ``prepare`` result."""
+        from voc_pipeline.stages.tag import record_sentiment
+
+        records, quarantine, timings = prepared.records, prepared.quarantine, dict(prepared.timings)
+        if records.empty:
+            return prepared
         t = time.perf_counter()
-        sentences, mentions = self.tagger(sentences)
+        sentences, mentions = self.tagger(prepared.sentences)
         timings["tag"] = time.perf_counter() - t
         t = time.perf_counter()
         sentences, mentions = self.mapper(sentences, mentions)

@@ -21,6 +21,7 @@ import yaml
 from voc_pipeline.errors import ConfigError
 from voc_pipeline.schema import UNMAPPED_STAGE
 
+_ASPECT_CACHE_SIZE = 200_000
 _NOUN_TAGS = ("NNG", "NNP", "SL", "XR")
 _COMPOUND_TAGS = (*_NOUN_TAGS, "XPN", "XSN")
 
@@ -119,6 +120,9 @@ class JourneyMapper:
                 self._keyword_stage.setdefault(kw.replace(" ", ""), stage.id)
         # longest keywords first so that 배송비 (payment) beats 배송 (delivery) inside 배송비환불
         self._by_length = sorted(self._keyword_stage, key=len, reverse=True)
+        # stage_of_aspect is pure and its inputs are Zipfian (the same noun runs again and again):
+        # memoised, bounded. Without it the substring scan was the largest item of the profile.
+        self._aspect_cache: dict[str, str | None] = {}
 
     def normalise_aspect(self, aspect: str | None) -> str | None:
         if not isinstance(aspect, str) or not aspect:  # None or a pandas NA
@@ -137,6 +141,17 @@ class JourneyMapper:
         return f"{aspect}+{opinion}" if aspect else opinion
 
     def stage_of_aspect(self, aspect: str | None) -> str | None:
+        if not isinstance(aspect, str):
+            return self._stage_of_aspect(aspect)
+        cache = self._aspect_cache
+        if aspect in cache:
+            return cache[aspect]
+        if len(cache) >= _ASPECT_CACHE_SIZE:
+            cache.clear()
+        stage = cache[aspect] = self._stage_of_aspect(aspect)
+        return stage
+
+    def _stage_of_aspect(self, aspect: str | None) -> str | None:
         key = (self.normalise_aspect(aspect) or "").replace(" ", "")
         if not key:
             return None

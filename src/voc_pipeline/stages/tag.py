@@ -41,7 +41,8 @@ def decode_spans(labels: list[str], confidence: list[float]) -> list[_Span]:
         tag, _, cls = label.partition("-")
         continues = tag == "I" and cls == kind
         if kind is not None and not continues:
-            conf = float(np.mean(confidence[first:i])) if confidence else 1.0
+            window = confidence[first:i]
+            conf = sum(window) / len(window) if window else 1.0
             spans.append(_Span(kind, first, i - 1, conf))
             kind = None
         if tag in ("B", "I") and not continues:
