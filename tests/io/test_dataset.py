@@ -19,6 +19,10 @@ def _records(ids, period):
     })
 
 
+class Death(BaseException):
+    """Stands for the process dying (SIGKILL): no Python cleanup of the dataset runs."""
+
+
 def _run(ds: OutputDataset, run_id: str, frames: dict[str, pd.DataFrame]) -> None:
     with ds.lock():
         st = ds.staging(run_id)
@@ -51,11 +55,11 @@ def test_half_done_commit_is_rolled_back(tmp_path, monkeypatch):
     def dying_rename(src, dst):
         calls["n"] += 1
         if calls["n"] == 3:  # old records out, new records in, then die mid-swap
-            raise KeyboardInterrupt
+            raise Death
         return real_rename(src, dst)
 
     monkeypatch.setattr("pathlib.Path.rename", lambda self, target: dying_rename(self, target))
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Death):
         _run(ds, "run2", {"records": _records(["x"], "2026-W47")})
     monkeypatch.undo()
     assert (tmp_path / ".journal.json").exists()
@@ -89,11 +93,11 @@ def test_readers_see_only_committed_data_during_a_dead_commit(tmp_path, monkeypa
 
     def dying_write(path, data):  # every folder swapped in, then die before the manifest
         if path.parent.name == "runs":
-            raise KeyboardInterrupt
+            raise Death
         return real_write(path, data)
 
     monkeypatch.setattr(dataset_module, "_fsync_write", dying_write)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Death):
         _run(ds, "run2", {"records": pd.concat([_records(["x"], "2026-W47"), _records(["y"], "2026-W48")])})
     monkeypatch.undo()
     assert (tmp_path / ".journal.json").exists()
@@ -116,3 +120,14 @@ def test_a_period_folder_without_a_manifest_is_invisible(tmp_path):
                                               .read_bytes())
     assert ds.periods() == ["2026-W47"]
     assert read_table(tmp_path, "records")["period"].tolist() == ["2026-W47"]
+
+
+def test_a_failed_run_cleans_up_after_itself(tmp_path):
+    ds = OutputDataset(tmp_path)
+    _run(ds, "run1", {"records": _records(["a"], "2026-W47")})
+    with pytest.raises(ValueError), ds.lock():
+        st = ds.staging("run2")
+        st.write_by_period("records", _records(["x"], "2026-W47"))
+        raise ValueError("bad input")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records", "runs"]
+    assert ds.read("records", "2026-W47")["record_id"].tolist() == ["a"]

@@ -135,7 +135,14 @@ class OutputDataset:
             os.write(fd, str(os.getpid()).encode())
             os.close(fd)
             self.recover()
-            yield
+            try:
+                yield
+            except (Exception, KeyboardInterrupt):
+                # a failed run (bad input, accounting, Ctrl-C) leaves no staging, trash or
+                # half-done commit behind; only SIGKILL/power loss needs the next run's recover
+                with contextlib.suppress(Exception):
+                    self.recover()
+                raise
         finally:
             path.unlink(missing_ok=True)
 

@@ -16,6 +16,7 @@ import csv
 import json
 import math
 import re
+import sys
 import zipfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +33,9 @@ EXCERPT_CHARS = 200
 #: the quote is taken as unterminated: the record's first line is quarantined and reading resumes
 #: on the next physical line.
 MAX_RECORD_LINES = 500
+# The csv module refuses fields over 128 KiB ("field larger than field limit"); a long review is
+# a valid row (ingest quarantines it as too_long, policy too_long), not a malformed one.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 FORMAT_BY_SUFFIX = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -107,6 +111,23 @@ def _unique_names(names: Sequence[Any]) -> list[str]:
             seen[name] = 0
         out.append(name)
     return out
+
+
+def error_excerpt(text: str, delimiter: str = ",") -> str:
+    """policy error_excerpt: the excerpt of a row that could not be read as a row (wrong field
+    count, broken quotes, undecodable bytes) is its first field (usually the id) and its longest
+    field (the free text) of its first line, not the whole record: short unmapped fields such as a
+    bare customer name carry no context the masker could recognise them by, so they are left out."""
+    line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")   # a broken record: its first line only
+    try:
+        fields = next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        fields = line.split(delimiter)
+    fields = [f.strip() for f in fields if f and f.strip()]
+    if len(fields) <= 1:
+        return excerpt(line)
+    longest = max(fields[1:], key=len)
+    return excerpt(f"{fields[0]} | {longest}")
 
 
 # --- csv -------------------------------------------------------------------------------------
@@ -223,21 +244,21 @@ class CsvReader:
                 self._pushback.extendleft(reversed(pending[1:]))
                 yield RawRow(row_no, None, "malformed_row",
                              f"닫히지 않은 따옴표 (줄 {first[2]}) / unterminated quote (line {first[2]})",
-                             excerpt(first[0]))
+                             error_excerpt(first[0], self.delimiter))
                 continue
             text = "".join(p[0] for p in pending)
             if not all(p[1] for p in pending):
                 yield RawRow(row_no, None, "encoding",
                              f"{self.guess.encoding}로 해석할 수 없는 바이트 (줄 {first[2]}) / "
                              f"undecodable bytes for {self.guess.encoding} (line {first[2]})",
-                             excerpt(text))
+                             error_excerpt(text, self.delimiter))
                 continue
             try:
                 fields = next(csv.reader([p[0] for p in pending], delimiter=self.delimiter, strict=True))
             except (csv.Error, StopIteration) as err:
                 yield RawRow(row_no, None, "malformed_row",
                              f"CSV 구문 오류 (줄 {first[2]}) / csv syntax error (line {first[2]}): {err}",
-                             excerpt(text))
+                             error_excerpt(text, self.delimiter))
                 continue
             if len(fields) > width and not any(f.strip() for f in fields[width:]):
                 fields = fields[:width]  # policy trailing_empty_fields: tolerated
@@ -245,7 +266,7 @@ class CsvReader:
                 yield RawRow(row_no, None, "malformed_row",
                              f"열 {width}개 예상, {len(fields)}개 (줄 {first[2]}) / "
                              f"expected {width} fields, got {len(fields)} (line {first[2]})",
-                             excerpt(text))
+                             error_excerpt(text, self.delimiter))
                 continue
             yield RawRow(row_no, dict(zip(self.columns, fields, strict=True)))
 
