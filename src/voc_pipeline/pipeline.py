@@ -125,7 +125,10 @@ class Stages:
     in-process or inside Ray actors, so both run the same code.
     """
 
-    def __init__(self, config: PipelineConfig, secret: bytes, workers: int | None = None) -> None:
+    def __init__(self, config: PipelineConfig, secret: bytes, workers: int | None = None,
+                 only: str | None = None) -> None:
+        """``only="prepare"`` (masker + Kiwi, no model) or ``only="complete"`` (model + mapper, no
+        Kiwi, no secret): the halves a distributed engine runs in different workers."""
         from voc_pipeline.models import load_tagger
         from voc_pipeline.stages.mask import Masker
         from voc_pipeline.stages.tag import Tagger
@@ -134,13 +137,16 @@ class Stages:
         self.config = config
         self.taxonomy = load_taxonomy(domain_path(config.domain, config.base_dir))
         self.mapper = JourneyMapper(self.taxonomy)
-        self.masker = Masker(types=config.privacy.mask, secret=secret)
-        self.tokenizer = KiwiTokenizer(
-            user_words=[(w.word, w.tag, w.score) for w in config.user_words], num_workers=workers
-        )
-        model_path = str(config.resolve(config.model.path)) if config.model.path else None
-        self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size)
-        self.tagger = Tagger(self.model)
+        self.masker = self.tokenizer = self.model = self.tagger = None
+        if only != "complete":
+            self.masker = Masker(types=config.privacy.mask, secret=secret)
+            self.tokenizer = KiwiTokenizer(
+                user_words=[(w.word, w.tag, w.score) for w in config.user_words], num_workers=workers
+            )
+        if only != "prepare":
+            model_path = str(config.resolve(config.model.path)) if config.model.path else None
+            self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size)
+            self.tagger = Tagger(self.model)
 
     def analyse(self, records: pd.DataFrame, quarantine: pd.DataFrame) -> Analysed:
         """Raw ingest frames -> masked, tagged and mapped frames (no I/O)."""
