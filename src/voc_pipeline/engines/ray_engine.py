@@ -144,10 +144,8 @@ def analyse_batches(stages, batches: Iterable, workers: int | None = None) -> It
             yield pickle.loads(row["payload"])
 
     items: list[dict] = []
-    seq = 0
-    for path, batch in batches:
+    for seq, (path, batch) in enumerate(batches):
         items.append({"seq": seq, "payload": _dump((path, batch.rows_read, batch.records, batch.quarantine))})
-        seq += 1
         if len(items) >= window:
             yield from run(items)
             items = []
