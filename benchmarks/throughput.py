@@ -23,6 +23,7 @@ Prints records/s of each, c/a, c/b and peak RSS of (c); ``--json FILE`` writes t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -37,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import export  # noqa: E402
+import export
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -158,7 +159,7 @@ def run_pipeline_cli(config: Path, out: Path, workers: int, engine: str) -> dict
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    stdout, stderr = proc.communicate()
+    _, stderr = proc.communicate()
     wall = time.perf_counter() - t
     done.set()
     if proc.returncode != 0:
@@ -175,10 +176,8 @@ def machine() -> dict:
     import psutil
 
     cpu = "?"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError, StopIteration), open("/proc/cpuinfo") as f:
+        cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
             "python": platform.python_version(), "load_avg_1m_start": round(os.getloadavg()[0], 2)}
 
