@@ -6,9 +6,10 @@ takes the lock (recovery) no stray file is left in the dataset.
     pytest tests/reliability/test_kill.py                          # 2 kills (default test run)
     pytest -m slow tests/reliability/test_kill.py -s               # 20 kills at random points
 
-Kill points: ``anytime`` = uniform over the measured length of a whole run (load, ingest, model,
-staging, commit, report); ``commit`` = as soon as the commit journal appears, after a random
-0-40 ms, i.e. among the renames, the manifest write and the cleanup.
+Kill points: ``anytime`` = uniform over 90 % of the measured length of a whole run (load, ingest,
+model, staging, commit, report); ``commit`` = a random 0-600 ms after the commit journal appears,
+with the CLI run through ``slow_commit_cli.py`` (every rename of the commit slowed by 20 ms, test
+only), so the kill lands among the renames, the manifest write or the cleanup.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from voc_pipeline.schema import TABLE_SCHEMAS
 SAMPLE = REPO / "data" / "sample"
 WEEKS = ("2026-W46", "2026-W47")
 FILES = ("complaints.csv", "agent_notes.csv", "reviews.xlsx")
+SLOW_COMMIT_CLI = Path(__file__).with_name("slow_commit_cli.py")
 
 
 def _config(sources: list[str]) -> str:
@@ -55,8 +57,9 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _start(work: Path, config: str, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "voc_pipeline", "run", "--config", config, "--output", str(out)],
+def _start(work: Path, config: str, out: Path, slow_commit: bool = False) -> subprocess.Popen:
+    cli = [str(SLOW_COMMIT_CLI)] if slow_commit else ["-m", "voc_pipeline"]
+    return subprocess.Popen([sys.executable, *cli, "run", "--config", config, "--output", str(out)],
                             cwd=work, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -96,11 +99,10 @@ class KillBench:
         (work / "old.yaml").write_text(_config(["complaints", "notes"]), encoding="utf-8")
         (work / "new.yaml").write_text(_config(["complaints", "notes", "reviews"]), encoding="utf-8")
         self.base = work / "base"
-        _run(work, "old.yaml", self.base)
+        self.full_s = _run(work, "old.yaml", self.base)   # re-measured by new()
         self.old = _state(self.base)
         self.old_runs = sorted(p.name for p in (self.base / "runs").glob("*.json"))
         self._new: dict[str, pd.DataFrame] | None = None
-        self.full_s = 0.0
 
     def new(self) -> dict[str, pd.DataFrame]:
         """The state after a complete run of new.yaml over the old state (computed once)."""
@@ -115,19 +117,22 @@ class KillBench:
     def kill_once(self, i: int, mode: str, rng: random.Random) -> str:
         out = self.work / f"kill{i:02d}"
         shutil.copytree(self.base, out)
-        proc = _start(self.work, "new.yaml", out)
+        proc = _start(self.work, "new.yaml", out, slow_commit=mode == "commit")
         if mode == "anytime":
-            time.sleep(rng.uniform(0.2, (self.full_s or 25.0) * 1.05))
+            time.sleep(rng.uniform(0.2, self.full_s * 0.9))
         else:
             deadline = time.monotonic() + 600
             while not (out / ".journal.json").exists() and proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.001)
-            time.sleep(rng.uniform(0, 0.04))
+                time.sleep(0.002)
+            # the slowed commit: ~20 ms per rename, then the manifest, then the cleanup
+            time.sleep(rng.uniform(0, 0.6))
         finished = proc.poll() is not None
-        proc.send_signal(signal.SIGKILL) if not finished else None
+        if not finished:
+            proc.send_signal(signal.SIGKILL)
         proc.wait()
         runs = sorted(p.name for p in (out / "runs").glob("*.json"))
         committed = runs != self.old_runs
+        mid_commit = (out / ".journal.json").exists()
         # readers, before any recovery: exactly the old state, or exactly the new one
         seen = _state(out)
         expected = self.new() if committed else self.old
@@ -138,7 +143,8 @@ class KillBench:
         assert _same(_state(out), expected), f"kill {i} ({mode}): recovery changed the committed state"
         assert not _stray(out), f"kill {i} ({mode}): stray files {_stray(out)}"
         shutil.rmtree(out)
-        return f"{mode}:{'finished' if finished else 'new' if committed else 'old'}"
+        where = "finished" if finished else "mid-commit" if mid_commit else "after-commit" if committed else "before-commit"
+        return f"{mode}:{where}->{'new' if committed else 'old'}"
 
 
 @pytest.fixture(scope="module")
