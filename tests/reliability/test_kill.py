@@ -6,7 +6,7 @@ takes the lock (recovery) no stray file is left in the dataset.
     pytest tests/reliability/test_kill.py                          # 2 kills (default test run)
     pytest -m slow tests/reliability/test_kill.py -s               # 20 kills at random points
 
-Kill points: ``anytime`` = uniform over 90 % of the measured length of a whole run (load, ingest,
+Kill points: ``anytime`` = uniform over 90 % of the shortest measured whole run (load, ingest,
 model, staging, commit, report); ``commit`` = a random 0-600 ms after the commit journal appears,
 with the CLI run through ``slow_commit_cli.py`` (every rename of the commit slowed by 20 ms, test
 only), so the kill lands among the renames, the manifest write or the cleanup.
@@ -109,13 +109,22 @@ class KillBench:
         if self._new is None:
             out = self.work / "reference"
             shutil.copytree(self.base, out)
-            self.full_s = _run(self.work, "new.yaml", out)
+            self.full_s = min(self.full_s, _run(self.work, "new.yaml", out))
             self._new = _state(out)
             assert not _same(self._new, self.old)
         return self._new
 
     def kill_once(self, i: int, mode: str, rng: random.Random) -> str:
-        out = self.work / f"kill{i:02d}"
+        """One kill; a run that finished before its kill time is retried (up to 3 times)."""
+        for attempt in range(3):
+            outcome = self._kill_once(i * 10 + attempt, mode, rng)
+            if not outcome.endswith("finished->new"):
+                return outcome
+            self.full_s *= 0.8
+        return outcome
+
+    def _kill_once(self, i: int, mode: str, rng: random.Random) -> str:
+        out = self.work / f"kill{i:03d}"
         shutil.copytree(self.base, out)
         proc = _start(self.work, "new.yaml", out, slow_commit=mode == "commit")
         if mode == "anytime":
@@ -163,4 +172,5 @@ def test_kill_20_times(bench):
     rng = random.Random(2026)
     bench.new()
     outcomes = [bench.kill_once(10 + i, "commit" if i % 2 else "anytime", rng) for i in range(20)]
+    assert not [o for o in outcomes if "finished" in o]
     print(f"\nkill test: 20/20 passed; outcomes {sorted(outcomes)}; full run {bench.full_s:.1f}s")
