@@ -121,6 +121,21 @@ class PipelineConfig(_Strict):
         return [w if isinstance(w, UserWord) else UserWord(word=w) for w in self.user_dictionary]
 
 
+def _allowed_keys(loc: tuple) -> list[str]:
+    """The keys a config section accepts, for 'unknown key' errors (walks the models along loc)."""
+    model: type[BaseModel] = PipelineConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[str(part)].annotation
+        inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
+        nested = [a for a in inner if issubclass(a, BaseModel)]
+        if not nested:
+            break
+        model = nested[0]
+    return sorted(k for k in model.model_fields if k != "base_dir")
+
+
 def _format_validation_error(err: ValidationError, origin: str) -> ConfigError:
     first = err.errors()[0]
     key = ".".join(str(p) for p in first["loc"]) or "(root)"
@@ -129,6 +144,8 @@ def _format_validation_error(err: ValidationError, origin: str) -> ConfigError:
     ctx = first.get("ctx") or {}
     if "expected" in ctx:
         allowed = f" (allowed: {ctx['expected']})"
+    elif first["type"] == "extra_forbidden":
+        allowed = f" (allowed: {', '.join(_allowed_keys(first['loc'][:-1]))})"
     more = f" (+{len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
     return ConfigError(
         f"설정 오류 {origin}: '{key}' — {msg}{allowed}{more}",

@@ -273,6 +273,13 @@ def run_pipeline(
 
         t = time.perf_counter()
         run_periods = staging.periods
+        replaced = {a.path for a in accounts.values()}
+        for p in sorted(run_periods & set(dataset.periods())):
+            kept = dataset.carry_over(staging, p, replaced)
+            if kept:
+                warnings.append(f"{p}: kept {kept} records of files not in this run")
+        timings["carry_over"] += time.perf_counter() - t
+        t = time.perf_counter()
         _aggregate(staging, dataset, run_periods, stages.taxonomy)
         timings["aggregate"] += time.perf_counter() - t
         timings["total"] = time.perf_counter() - started

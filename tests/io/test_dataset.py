@@ -131,3 +131,20 @@ def test_a_failed_run_cleans_up_after_itself(tmp_path):
         raise ValueError("bad input")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records", "runs"]
     assert ds.read("records", "2026-W47")["record_id"].tolist() == ["a"]
+
+
+def test_carry_over_keeps_rows_of_files_not_rerun(tmp_path):
+    ds = OutputDataset(tmp_path)
+    first = pd.concat([_records(["a", "b"], "2026-W47").assign(source_file="w47/reviews.xlsx"),
+                       _records(["c"], "2026-W47").assign(source_file="w47/complaints.csv")])
+    mentions = pd.DataFrame({"record_id": ["a", "c"], "sentence_index": [0, 0], "keyword": ["배송+지연", "쿠폰+안 되다"],
+                             "period": ["2026-W47", "2026-W47"]})
+    _run(ds, "run1", {"records": first, "mentions": mentions})
+    with ds.lock():
+        st = ds.staging("run2")
+        st.write_by_period("records", _records(["c2"], "2026-W47").assign(source_file="w47/complaints.csv"))
+        kept = ds.carry_over(st, "2026-W47", {"w47/complaints.csv"})
+        ds.commit(st, "run2", st.periods, {"run_id": "run2", "periods": sorted(st.periods)})
+    assert kept == 2
+    assert sorted(ds.read("records", "2026-W47")["record_id"]) == ["a", "b", "c2"]
+    assert ds.read("mentions", "2026-W47")["record_id"].tolist() == ["a"]  # c's mention left with c

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -89,6 +90,15 @@ class Staging:
         folder = self.root / table / f"period={period}"
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(to_arrow(table, frame), folder / f"part-{n:05d}.parquet", compression="zstd")
+
+    def write_arrow(self, table: str, period: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        n = self._parts.get((table, period), 0)
+        self._parts[(table, period)] = n + 1
+        folder = self.root / table / f"period={period}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(data, folder / f"part-{n:05d}.parquet", compression="zstd")
 
     def write_by_period(self, table: str, frame: pd.DataFrame, period_column: str = "period") -> None:
         for period, group in frame.groupby(period_column, sort=True):
@@ -231,6 +241,36 @@ class OutputDataset:
 
     def read(self, table: str, period: str, columns: list[str] | None = None) -> pd.DataFrame:
         return _retry(lambda: _read_partition(self.committed_view().folder(table, period), table, columns))
+
+    def carry_over(self, staging: Staging, period: str, replaced_files: set[str]) -> int:
+        """Copy a committed period's rows that came from files *not* in this run into staging.
+
+        A run replaces what its input files contributed to a period, not the whole period: re-running
+        one week's complaints keeps that week's reviews, and a late record dated in an earlier week
+        adds to that week instead of wiping it. Streams in Arrow batches. Returns records kept.
+        """
+        view = self.committed_view()
+        kept_ids: list[pa.Array] = []
+        for table in ("records", "quarantine"):
+            folder = view.folder(table, period)
+            if folder is None or not folder.is_dir():
+                continue
+            data = ds.dataset(folder, format="parquet", schema=TABLE_SCHEMAS[table])
+            keep = ~pc.field("source_file").isin(sorted(replaced_files))
+            for batch in data.to_batches(filter=keep):
+                staging.write_arrow(table, period, pa.Table.from_batches([batch]))
+                if table == "records":
+                    kept_ids.append(batch.column("record_id"))
+        ids = pa.chunked_array(kept_ids, type=pa.string()) if kept_ids else pa.chunked_array([], type=pa.string())
+        if len(ids):
+            for table in ("sentences", "mentions"):
+                folder = view.folder(table, period)
+                if folder is None or not folder.is_dir():
+                    continue
+                data = ds.dataset(folder, format="parquet", schema=TABLE_SCHEMAS[table])
+                for batch in data.to_batches(filter=pc.field("record_id").isin(ids.combine_chunks())):
+                    staging.write_arrow(table, period, pa.Table.from_batches([batch]))
+        return len(ids)
 
     def manifests(self) -> list[dict]:
         runs = self.root / "runs"

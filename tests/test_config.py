@@ -1,0 +1,43 @@
+"""Config validation: errors name the bad key and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from voc_pipeline.config import config_from_dict, domain_path, load_config
+from voc_pipeline.errors import ConfigError
+
+SOURCE = {"name": "reviews", "channel": "review", "path": "x.xlsx", "columns": {"text": "리뷰내용"}}
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "allowed"),
+    [
+        ({"sorces": []}, "'sorces'", "sources"),
+        ({"model": {"batchsize": 3}}, "'model.batchsize'", "batch_size"),
+        ({"sources": [{**SOURCE, "columns": {"txt": "a"}}]}, "'sources.0.columns", "text"),
+        ({"sources": [{**SOURCE, "channel": "phone"}]}, "'sources.0.channel'", "'complaint'"),
+        ({"privacy": {"mask": ["phone", "ssn"]}}, "'privacy.mask.1'", "'rrn'"),
+    ],
+)
+def test_errors_name_key_and_allowed_values(data, key, allowed):
+    with pytest.raises(ConfigError) as err:
+        config_from_dict(data)
+    assert key in str(err.value) and allowed in str(err.value)
+    assert err.value.exit_code == 2
+
+
+def test_duplicate_source_names_rejected():
+    with pytest.raises(ConfigError, match="unique"):
+        config_from_dict({"sources": [SOURCE, SOURCE]})
+
+
+def test_unknown_domain_lists_the_shipped_ones():
+    with pytest.raises(ConfigError) as err:
+        domain_path("zoo")
+    assert "commerce" in str(err.value) and "telecom" in str(err.value)
+
+
+def test_default_config_loads():
+    config = load_config("configs/default.yaml")
+    assert [s.channel for s in config.sources] == ["complaint", "review", "chat", "agent_note"]
