@@ -12,10 +12,11 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
 "$PY" -m voc_pipeline train \
   --data "$DATA/nsmc/nsmc_dev.parquet" --data "$DATA/kote/kote.parquet" \
-  --out "$OUT" --config small --seed 13 --epochs 1.0 --batch-size 128 \
-  --synthetic 30000 --max-per-class 80000 --threads 2 \
+  --out "$OUT" --config small --seed 13 --epochs 1.0 --max-steps 1100 --batch-size 128 \
+  --synthetic 30000 --max-per-class 80000 --threads 2 --no-extend-endings \
   --domain src/voc_pipeline/resources/domains/commerce.yaml \
-  --cache-dir checkpoints/kiwi --model-id voc-small-v1 "$@"
+  --cache-dir checkpoints/kiwi --model-id voc-small-v0 "$@"
+# (~10 min of training + ~2 min Kiwi/weak labels on 2 idle cores; 2-3x longer on a shared machine)
 
 # every figure of the model card (held-out NSMC vs TF-IDF, KOTE, danawa, data/eval, spans, speed)
 "$PY" benchmarks/model_eval.py --model "$OUT"

@@ -6,6 +6,7 @@ Thin typer functions; the logic is in ``voc_pipeline.models``.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,8 @@ def train(
     cache_dir: Annotated[Path | None, typer.Option(help="Kiwi token cache (default OUT/cache)")] = None,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="continue from OUT/checkpoints/last.pt")] = True,
     model_id: Annotated[str, typer.Option(help="model id recorded in the card and outputs")] = "voc-small",
+    extend_endings: Annotated[bool, typer.Option("--extend-endings/--no-extend-endings",
+                                                 help="opinion span labels include their endings (늦었어요)")] = True,
 ) -> None:
     """모델 학습 / train the sentiment + span model (seeded, checkpointed, resumable)."""
     from voc_pipeline.models.card import write_card
@@ -39,9 +42,13 @@ def train(
         data=[str(p) for p in data], out=str(out), base=str(base) if base else None, preset=config, seed=seed,
         epochs=epochs, batch_size=batch_size, lr=lr, synthetic=synthetic, max_per_class=max_per_class,
         max_steps=max_steps, threads=threads, domain_yaml=str(domain) if domain else None,
-        cache_dir=str(cache_dir or Path(out) / "cache"), model_id=model_id,
+        cache_dir=str(cache_dir or Path(out) / "cache"), model_id=model_id, extend_endings=extend_endings,
     )
     report = run_train(cfg, log=lambda m: typer.echo(m, err=True), progress=True, resume=resume)
+    rep_path = Path(out) / "training_report.json"
+    rec = json.loads(rep_path.read_text(encoding="utf-8"))
+    rec["command"] = "voc-pipeline " + " ".join(sys.argv[1:])
+    rep_path.write_text(json.dumps(rec, ensure_ascii=False, indent=2), encoding="utf-8")
     write_card(out)
     typer.echo(json.dumps(report, ensure_ascii=False))
 

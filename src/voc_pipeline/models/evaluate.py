@@ -121,10 +121,21 @@ def _default_train_files(tagger) -> list[str]:
 _BASELINE_CACHE: dict = {}
 
 
-def train_tfidf_baseline(train_files: Sequence[str], seed: int = 13, max_rows: int = 200000, salt: str = "voc-v0"):
-    """Char 1–3-gram TF-IDF + logistic regression on the balanced labelled TRAIN split of the same files."""
-    key = (tuple(train_files), seed, max_rows, salt)
+def train_tfidf_baseline(train_files: Sequence[str], seed: int = 13, max_rows: int = 200000, salt: str = "voc-v0",
+                         labels: Sequence[str] = ("neg", "neu", "pos")):
+    """Char 1–3-gram TF-IDF + logistic regression on the balanced labelled TRAIN split of the same files,
+    trained on the label set being evaluated (binary files: a neg/pos classifier)."""
+    import hashlib
+    import os
+    import pickle
+
+    key = (tuple(Path(f).name for f in train_files), seed, max_rows, salt, tuple(labels))
     if key in _BASELINE_CACHE:
+        return _BASELINE_CACHE[key]
+    cache_dir = os.environ.get("VOC_BASELINE_CACHE")   # optional on-disk cache (benchmarks)
+    cache = Path(cache_dir) / f"tfidf-{hashlib.sha1(repr(key).encode()).hexdigest()[:12]}.pkl" if cache_dir else None
+    if cache is not None and cache.is_file():
+        _BASELINE_CACHE[key] = pickle.loads(cache.read_bytes())
         return _BASELINE_CACHE[key]
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -135,21 +146,24 @@ def train_tfidf_baseline(train_files: Sequence[str], seed: int = 13, max_rows: i
     frames = []
     for f in train_files:
         d = load_training_file(f)
-        d = d[(group_split(d["group"].tolist(), salt=salt) == "train") & d["label"].notna()]
+        d = d[(group_split(d["group"].tolist(), salt=salt) == "train") & d["label"].isin(list(labels))]
         frames.append(d)
     d = pd.concat(frames, ignore_index=True)
-    per = max_rows // 3
+    per = max_rows // len(labels)
     d = pd.concat([g.sample(min(len(g), per), random_state=seed) for _, g in d.groupby("label")])
     clf = make_pipeline(TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=2, max_features=300000,
                                         sublinear_tf=True),
                         LogisticRegression(max_iter=1000, C=2.0))
     clf.fit(d["text"].tolist(), d["label"].map(LABEL2ID).to_numpy())
     _BASELINE_CACHE[key] = clf
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(clf))
     return clf
 
 
 def tfidf_baseline_scores(texts, y, classes, train_files, log=print) -> dict:
-    clf = train_tfidf_baseline(list(train_files))
+    clf = train_tfidf_baseline(list(train_files), labels=[SENTIMENT_LABELS[c] for c in classes])
     proba = np.zeros((len(texts), 3))
     p = clf.predict_proba(texts)
     for j, c in enumerate(clf.classes_):
