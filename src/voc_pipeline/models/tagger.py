@@ -107,7 +107,6 @@ def load_tagger(path: str | None = None, device: str = "auto", batch_size: int =
     """Load a model directory (None = the embedded default). On CPU the small model's Linear layers
     are int8-quantized dynamically (config ``quantize_int8``), which is measured not to cost accuracy."""
     import torch
-    from transformers import AutoTokenizer
 
     from voc_pipeline.errors import ModelError
     from voc_pipeline.models.modeling import VocTaggerConfig, VocTaggerModel
@@ -141,7 +140,20 @@ def load_tagger(path: str | None = None, device: str = "auto", batch_size: int =
             warnings.simplefilter("ignore")
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     model.to(device)
-    tok = AutoTokenizer.from_pretrained(str(p))
+    tok = _load_tokenizer(p)
     return Tagger(model, tok, model_id=getattr(cfg, "model_id", p.name), model_hash=_file_hash(p / WEIGHTS),
                   batch_size=batch_size, device=device, path=str(p))
 
+
+def _load_tokenizer(path: Path):
+    """The directory's tokenizer. transformers warns that `voc_tagger` is not a type it knows while
+    it reads config.json for the tokenizer class; that is expected here, so it is silenced."""
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        return AutoTokenizer.from_pretrained(str(path))
+    finally:
+        hf_logging.set_verbosity(level)
