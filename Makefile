@@ -21,10 +21,15 @@ install: $(STAMP)
 demo: install
 	VOC_PIPELINE_SECRET=$${VOC_PIPELINE_SECRET:-$(DEMO_SECRET)} $(BIN)/voc-pipeline run --config configs/default.yaml --output out/demo
 
-test: install
+# the test run also installs the optional Ray extra: `--engine ray` is tested against a local Ray
+test: install $(VENV)/.ray-installed
 	$(BIN)/pytest
 
-test-all: install
+$(VENV)/.ray-installed: $(STAMP)
+	$(BIN)/pip install -q -e ".[dev,ray]"
+	touch $@
+
+test-all: install $(VENV)/.ray-installed
 	$(BIN)/pytest -m "slow or not slow"
 
 lint: install
