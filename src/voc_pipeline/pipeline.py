@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from voc_pipeline import __version__
+from voc_pipeline._hashing import sha256_file
 from voc_pipeline.config import PipelineConfig, SourceConfig, domain_path
 from voc_pipeline.errors import AccountingError, InputNotFoundError, UsageError
 from voc_pipeline.io.dataset import OutputDataset, Staging
@@ -66,14 +67,6 @@ class RunSummary:
 
 
 ProgressFn = Callable[[str, int], None]
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def config_hash(config: PipelineConfig) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voc_pipeline._hashing import sha256_file
 from voc_pipeline.schema import SENTIMENT_LABELS, SPAN_LABELS
 
 WEIGHTS = "model.safetensors"
@@ -26,14 +26,6 @@ class TaggerOutput:
     sentiment: np.ndarray                 # (n, 3) calibrated probabilities, SENTIMENT_LABELS order
     span_labels: list[list[str]]          # one SPAN_LABELS label per morpheme
     span_confidence: list[list[float]]    # probability of that label (0.0 = beyond the model's window)
-
-
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def fix_bio(labels: list[str]) -> list[str]:
@@ -141,7 +133,7 @@ def load_tagger(path: str | None = None, device: str = "auto", batch_size: int =
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     model.to(device)
     tok = _load_tokenizer(p)
-    return Tagger(model, tok, model_id=getattr(cfg, "model_id", p.name), model_hash=_file_hash(p / WEIGHTS),
+    return Tagger(model, tok, model_id=getattr(cfg, "model_id", p.name), model_hash=sha256_file(p / WEIGHTS),
                   batch_size=batch_size, device=device, path=str(p))
 
 

@@ -63,47 +63,63 @@ def pain_points(
     taxonomy: Taxonomy,
     previous: PreviousPeriod | None,
 ) -> pd.DataFrame:
-    """One row per stage x keyword x polarity with volume, rating, trend and example quotes."""
+    """One row per stage x keyword x polarity with volume, rating, trend and example quotes.
+
+    Vectorised (group-bys over the period's mentions): a period holds thousands of keys, and a
+    Python loop per key was most of the aggregation time.
+    """
     if mentions.empty:
         return pd.DataFrame()
-    rec = records.set_index("record_id")
-    quotes = sentences.set_index(["record_id", "sentence_index"])["text"]
-    stage_totals = mentions.groupby(["stage", "polarity"]).size()
+    key = ["stage", "keyword", "polarity"]
     n_now = len(records)
-    rows = []
-    for (stage, keyword, polarity), group in mentions.groupby(["stage", "keyword", "polarity"], sort=False):
-        ids = group["record_id"].unique()
-        rs = rec.loc[ids]
-        prev = previous.mentions.get((stage, keyword, polarity), 0) if previous else 0
-        status, p = trend_status(len(group), prev, n_now, previous.records if previous else 0, previous is not None)
-        best = group.sort_values(["confidence", "record_id"], ascending=[False, True]).drop_duplicates("record_id")
-        examples = best.head(EXAMPLES)
-        rows.append({
-            "stage": stage,
-            "stage_name": taxonomy.stage_name(stage),
-            "keyword": keyword,
-            "polarity": polarity,
-            "mentions": len(group),
-            "records": len(ids),
-            "negative_share": float((rs["sentiment"] == "neg").mean()),
-            "avg_rating_norm": float(rs["rating_norm"].mean()) if rs["rating_norm"].notna().any() else np.nan,
-            "share_of_stage": len(group) / int(stage_totals.loc[(stage, polarity)]),
-            "mentions_per_1k": 1000.0 * len(group) / n_now if n_now else np.nan,
-            "previous_period": previous.period if previous else None,
-            "previous_mentions": prev,
-            "previous_mentions_per_1k": (1000.0 * prev / previous.records) if previous and previous.records else np.nan,
-            "change": len(group) - prev,
-            "status": status,
-            "p_value": p,
-            "example_record_ids": examples["record_id"].tolist(),
-            "example_quotes": [
-                str(quotes.get((r, s), "")) for r, s in examples[["record_id", "sentence_index"]].itertuples(index=False)
-            ],
-        })
-    out = pd.DataFrame(rows)
+    m = mentions[[*key, "record_id", "sentence_index", "confidence"]].copy()
+    per_key = m.groupby(key, sort=False).agg(mentions=("record_id", "size"), records=("record_id", "nunique"))
+    # record-level shares: each record counts once per key, however often it mentions it
+    rec = records[["record_id", "sentiment", "rating_norm"]].drop_duplicates("record_id")
+    distinct = m[[*key, "record_id"]].drop_duplicates().merge(rec, on="record_id", how="left")
+    distinct["is_neg"] = (distinct["sentiment"] == "neg").astype("float64")
+    shares = distinct.groupby(key, sort=False).agg(negative_share=("is_neg", "mean"),
+                                                   avg_rating_norm=("rating_norm", "mean"))
+    out = per_key.join(shares).reset_index()
+    stage_totals = out.groupby(["stage", "polarity"])["mentions"].transform("sum")
+    out["share_of_stage"] = out["mentions"] / stage_totals
+    out["stage_name"] = out["stage"].map(taxonomy.stage_name)
+    out["mentions_per_1k"] = 1000.0 * out["mentions"] / n_now if n_now else np.nan
+    prev_counts = previous.mentions if previous else {}
+    out["previous_period"] = previous.period if previous else None
+    out["previous_mentions"] = [
+        prev_counts.get(k, 0) for k in out[key].itertuples(index=False, name=None)
+    ]
+    out["previous_mentions_per_1k"] = (
+        1000.0 * out["previous_mentions"] / previous.records if previous and previous.records else np.nan
+    )
+    out["change"] = out["mentions"] - out["previous_mentions"]
+    tested = [
+        trend_status(int(now), int(prev), n_now, previous.records if previous else 0, previous is not None)
+        for now, prev in zip(out["mentions"], out["previous_mentions"], strict=True)
+    ]
+    out["status"] = [t[0] for t in tested]
+    out["p_value"] = [t[1] for t in tested]
+
+    # examples: each key's most confident mentions, one per record, ties by record id
+    quotes = sentences[["record_id", "sentence_index", "text"]]
+    best = (
+        m.sort_values(["confidence", "record_id"], ascending=[False, True], kind="stable")
+        .drop_duplicates([*key, "record_id"])
+        .groupby(key, sort=False)
+        .head(EXAMPLES)
+        .merge(quotes, on=["record_id", "sentence_index"], how="left")
+    )
+    best["text"] = best["text"].fillna("").astype(str)
+    examples = best.groupby(key, sort=False).agg(example_record_ids=("record_id", list),
+                                                 example_quotes=("text", list))
+    out = out.merge(examples.reset_index(), on=key, how="left")
     out["_order"] = out["stage"].map(taxonomy.order)
     out = out.sort_values(["_order", "polarity", "mentions", "keyword"], ascending=[True, True, False, True])
-    return out.drop(columns="_order").reset_index(drop=True)
+    columns = ["stage", "stage_name", "keyword", "polarity", "mentions", "records", "negative_share",
+               "avg_rating_norm", "share_of_stage", "mentions_per_1k", "previous_period", "previous_mentions",
+               "previous_mentions_per_1k", "change", "status", "p_value", "example_record_ids", "example_quotes"]
+    return out[columns].reset_index(drop=True)
 
 
 def journey_map(

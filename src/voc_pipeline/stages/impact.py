@@ -48,19 +48,34 @@ def add_impact(points: pd.DataFrame, records: pd.DataFrame, mentions: pd.DataFra
         for c in IMPACT_COLUMNS:
             out[c] = pd.Series(dtype="float64")
         return out
-    rec = records.drop_duplicates("record_id").set_index("record_id")
+    # Vectorised form of mean_lift / nps_lift over every key at once: per key, the scored records
+    # of the theme and their rating sum (NPS: promoters and detractors) against the period totals.
+    key = ["stage", "keyword", "polarity"]
+    rec = records[["record_id", "rating_norm", "nps"]].drop_duplicates("record_id")
     rating = rec["rating_norm"].astype("float64")
     nps = rec["nps"].astype("float64")
-    ids = mentions.groupby(["stage", "keyword", "polarity"])["record_id"].agg(lambda s: set(s))
-    cols: dict[str, list] = {c: [] for c in IMPACT_COLUMNS}
-    for stage, keyword, polarity in out[["stage", "keyword", "polarity"]].itertuples(index=False):
-        theme = pd.Series(rec.index.isin(list(ids.get((stage, keyword, polarity), ()))), index=rec.index)
-        r_lift, r_n = mean_lift(rating, theme)
-        n_lift, n_n = nps_lift(nps, theme)
-        cols["rating_lift"].append(r_lift)
-        cols["nps_lift"].append(n_lift)
-        cols["impact_records"].append(r_n)
-        cols["nps_records"].append(n_n)
-    for c, v in cols.items():
-        out[c] = np.asarray(v, dtype="float64") if c.endswith("lift") else np.asarray(v, dtype="int64")
+    theme = mentions[[*key, "record_id"]].drop_duplicates().merge(rec, on="record_id", how="inner")
+    theme["rated"] = theme["rating_norm"].notna()
+    theme["rating_sum"] = theme["rating_norm"].fillna(0.0)
+    theme["answered"] = theme["nps"].notna()
+    theme["promoter"] = theme["nps"] >= 9
+    theme["detractor"] = theme["nps"] <= 6
+    per_key = theme.groupby(key).agg(impact_records=("rated", "sum"), rating_sum=("rating_sum", "sum"),
+                                     nps_records=("answered", "sum"), promoters=("promoter", "sum"),
+                                     detractors=("detractor", "sum"))
+    t = out[key].merge(per_key.reset_index(), on=key, how="left").fillna(0)
+    n_rated, total = int(rating.notna().sum()), float(rating.sum())
+    rest = n_rated - t["impact_records"]
+    valid = (t["impact_records"] > 0) & (rest > 0)
+    lift = (total - t["rating_sum"]) / rest.where(rest > 0) - (total / n_rated if n_rated else np.nan)
+    out["rating_lift"] = np.where(valid, lift, np.nan).astype("float64")
+    n_nps = int(nps.notna().sum())
+    nps_all = nps_score(nps)
+    rest_n = n_nps - t["nps_records"]
+    valid_n = (t["nps_records"] > 0) & (rest_n > 0)
+    p_all, d_all = float((nps >= 9).sum()), float((nps <= 6).sum())
+    nps_rest = 100.0 * ((p_all - t["promoters"]) - (d_all - t["detractors"])) / rest_n.where(rest_n > 0)
+    out["nps_lift"] = np.where(valid_n, nps_rest - nps_all, np.nan).astype("float64")
+    out["impact_records"] = t["impact_records"].to_numpy().astype("int64")
+    out["nps_records"] = t["nps_records"].to_numpy().astype("int64")
     return out
