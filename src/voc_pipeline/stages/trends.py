@@ -157,11 +157,16 @@ def candidates(period: str, points: pd.DataFrame, mentions: pd.DataFrame, known:
     ``known=None`` means there is no earlier period: nothing is "new" then, only unmapped keys count."""
     if points.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    # only keys with the volume to be candidates are looked at (a period has thousands of keys)
+    points = points[points.groupby(["keyword", "polarity"])["mentions"].transform("sum") >= min_mentions]
+    wanted = set(zip(points["keyword"], points["polarity"], strict=True))
+    by_key: dict = {}
+    if not mentions.empty and wanted:
+        pairs = pd.Series(list(zip(mentions["keyword"], mentions["polarity"], strict=True)), index=mentions.index)
+        by_key = dict(tuple(mentions[pairs.isin(wanted)].groupby(["keyword", "polarity"])))
     rows = []
     for (keyword, polarity), group in points.groupby(["keyword", "polarity"], sort=True):
         total = int(group["mentions"].sum())
-        if total < min_mentions:
-            continue
         reasons = []
         if known is not None and (keyword, polarity) not in known:
             reasons.append("new_key")
@@ -170,8 +175,7 @@ def candidates(period: str, points: pd.DataFrame, mentions: pd.DataFrame, known:
         if not reasons:
             continue
         top = group.sort_values(["mentions", "stage"], ascending=[False, True]).iloc[0]
-        m = mentions[(mentions["keyword"] == keyword) & (mentions["polarity"] == polarity)] \
-            if not mentions.empty else mentions
+        m = by_key.get((keyword, polarity), mentions.iloc[0:0])
         aspect = opinion = None
         if not m.empty and "aspect" in m.columns:
             aspects = m["aspect"].dropna()
