@@ -406,20 +406,3 @@ def _manifest(run_id, config, cfg_hash, stages, accounts, periods, period, stage
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "warnings": warnings,
     }
-
-
-def stage_summary(output: Path, periods: list[str]) -> pd.DataFrame:
-    """Top pain point per stage of the latest period, for the CLI summary."""
-    ds = OutputDataset(output)
-    if not periods:
-        return pd.DataFrame()
-    jm = ds.read("journey_map", periods[-1])
-    return jm
-
-
-def group_quarantine_reasons(files: list[FileAccount]) -> dict[str, int]:
-    total: defaultdict[str, int] = defaultdict(int)
-    for f in files:
-        for k, v in f.reasons.items():
-            total[k] += v
-    return dict(total)

@@ -14,33 +14,6 @@ TABLES = ["records", "sentences", "mentions", "quarantine", "pain_points", "jour
 SECRET = "ray-engine-test-secret"
 
 
-def _model_path(tmp: Path) -> str | None:
-    """The embedded default model; before it is trained, a tiny untrained one of the same architecture."""
-    from voc_pipeline.models import default_model_dir
-
-    if (default_model_dir() / "config.json").is_file():
-        return None
-    from kiwipiepy import Kiwi
-
-    from voc_pipeline.models.modeling import PRESETS, VocTaggerConfig, VocTaggerModel
-    from voc_pipeline.models.vocab import build_wordpiece
-
-    texts = ["배송이 너무 늦어요. 포장은 꼼꼼했어요", "환불 처리가 안 돼서 고객센터에 전화했는데 연결이 안 됩니다",
-             "쿠폰 적용이 안 돼요", "사이즈가 딱 맞고 재질이 좋아요. 재구매 의사 있어요"] * 5
-    kiwi = Kiwi()
-    tok = build_wordpiece([[(t.form, t.tag) for t in ts] for ts in kiwi.tokenize(texts)], vocab_size=500,
-                          min_frequency=1)
-    enc = dict(PRESETS["tiny"], vocab_size=len(tok))
-    import torch
-
-    torch.manual_seed(0)
-    model = VocTaggerModel(VocTaggerConfig(encoder=enc, max_morphemes=64, max_subwords=96, model_id="test-tiny"))
-    out = tmp / "model"
-    model.save_pretrained(str(out))
-    tok.save_pretrained(str(out))
-    return str(out)
-
-
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in ("period", "record_id", "sentence_index", "start", "stage", "keyword", "polarity",
                         "source_file", "source_row", "stage_order") if c in frame.columns]
@@ -67,9 +40,6 @@ def test_ray_engine_tables_equal_local(tmp_path, monkeypatch, ray_local):
     monkeypatch.setenv("VOC_PIPELINE_SECRET", SECRET)
     monkeypatch.setenv("VOC_PIPELINE_RAY_WINDOW", "3")  # several windows on the small sample
     config = load_config(REPO / "configs" / "default.yaml")
-    model = _model_path(tmp_path)
-    if model:
-        config = config.model_copy(update={"model": config.model.model_copy(update={"path": model})})
     config = config.model_copy(update={"batch_rows": 40})  # many batches: order across actors matters
 
     local = run_pipeline(config, output=tmp_path / "local", workers=2, engine="local")
