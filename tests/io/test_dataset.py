@@ -70,11 +70,18 @@ def test_half_done_commit_is_rolled_back(tmp_path, monkeypatch):
     assert [m["run_id"] for m in ds.manifests()] == ["run1"]
 
 
-def test_lock_refuses_a_live_holder_and_clears_a_stale_one(tmp_path):
+def test_lock_refuses_a_live_holder_and_ignores_a_dead_ones_file(tmp_path):
+    import fcntl
+
     ds = OutputDataset(tmp_path)
-    (tmp_path / ".lock").write_text(str(os.getpid()))
-    with pytest.raises(OutputError), ds.lock():
-        pass
+    # another writer holds the lock (flock conflicts between open file descriptions, even in-process)
+    with open(tmp_path / ".lock", "w") as holder:
+        holder.write("4242")
+        holder.flush()
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(OutputError, match="4242"), ds.lock():
+            pass
+    # a killed run leaves its file but no flock: the next run takes over
     (tmp_path / ".lock").write_text("999999999")
     with ds.lock():
         assert (tmp_path / ".lock").read_text() == str(os.getpid())

@@ -30,6 +30,7 @@ Folders starting with '.' (staging, trash) are never listed directly.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -128,22 +129,14 @@ class OutputDataset:
     # --- locking and recovery ------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
+        """One writer per dataset: an exclusive ``flock`` on OUT/.lock (released by the kernel when a
+        run dies, so a killed run's lock is never stale); the file holds the pid for the message."""
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / _LOCK
+        fd = _acquire_lock(path)
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            holder = _lock_holder(path)
-            if holder is not None and _pid_alive(holder):
-                raise OutputError(
-                    f"다른 실행(pid {holder})이 이 출력 폴더에 쓰는 중입니다: {self.root}",
-                    f"another run (pid {holder}) is writing this dataset: {self.root}",
-                ) from None
-            path.unlink(missing_ok=True)  # stale lock of a killed run
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        try:
+            os.ftruncate(fd, 0)
             os.write(fd, str(os.getpid()).encode())
-            os.close(fd)
             self.recover()
             try:
                 yield
@@ -154,7 +147,9 @@ class OutputDataset:
                     self.recover()
                 raise
         finally:
+            # unlink while still holding the lock: a waiter that opened this inode sees it is gone
             path.unlink(missing_ok=True)
+            os.close(fd)
 
     def recover(self) -> None:
         """Finish or undo a commit that a killed run left half done; drop stale staging."""
@@ -336,18 +331,30 @@ def read_table(root: str | Path, table: str) -> pd.DataFrame:
     return _retry(read)
 
 
+def _acquire_lock(path: Path) -> int:
+    for _ in range(5):
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            holder = _lock_holder(path)
+            raise OutputError(
+                f"다른 실행(pid {holder})이 이 출력 폴더에 쓰는 중입니다: {path.parent}",
+                f"another run (pid {holder}) is writing this dataset: {path.parent}",
+            ) from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # the holder unlinked it as we locked: try the new file
+    raise OutputError(f"출력 폴더 잠금을 얻지 못했습니다: {path.parent}", f"could not lock the dataset: {path.parent}")
+
+
 def _lock_holder(path: Path) -> int | None:
     try:
         return int(path.read_text().strip() or "0") or None
     except (OSError, ValueError):
         return None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
