@@ -60,8 +60,8 @@ def test_consumer_stopping_early_stops_the_producer(monkeypatch):
 
 def test_model_threads_default_and_override(monkeypatch):
     monkeypatch.delenv("VOC_PIPELINE_THREADS", raising=False)
-    assert local.model_threads(2, overlapped=True) == 1
-    assert local.model_threads(8, overlapped=True) == 4
+    assert local.model_threads(2, overlapped=True) == 2
+    assert local.model_threads(8, overlapped=True) == 8
     assert local.model_threads(2, overlapped=False) == 2
     monkeypatch.setenv("VOC_PIPELINE_THREADS", "3")
     assert local.model_threads(2, overlapped=True) == 3

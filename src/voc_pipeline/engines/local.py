@@ -47,17 +47,17 @@ def analyse_batches(
 
 
 def model_threads(workers: int | None, overlapped: bool) -> int:
-    """torch intra-op threads: all cores alone; half of them when Kiwi runs beside the model.
+    """torch intra-op threads: all cores (``--workers``), also beside Kiwi's overlapped threads.
 
-    Oversubscribing (Kiwi's N threads + torch's N threads on N cores) was measured to slow the
-    model down several times (OpenMP barriers wait on descheduled threads); ``VOC_PIPELINE_THREADS``
-    overrides.
+    Measured on 2 idle cores (20k reviews): overlap + torch 2 threads 573 records/s, overlap +
+    torch 1 thread 457, no overlap 476. On a machine loaded by other work, 2 torch threads were
+    several times slower than 1 (OpenMP barriers wait on descheduled threads): set
+    ``VOC_PIPELINE_THREADS=1`` there. ``overlapped`` is kept for engines that want to split cores.
     """
     env = int(os.environ.get("VOC_PIPELINE_THREADS", 0) or 0)
     if env > 0:
         return env
-    cores = workers or os.cpu_count() or 1
-    return max(1, cores // 2) if overlapped else cores
+    return max(1, workers or os.cpu_count() or 1)
 
 
 def set_model_threads(workers: int | None, overlapped: bool) -> None:
