@@ -83,6 +83,24 @@ def _check_span(text: str, value: object, start: object, end: object, what: str,
     return errs
 
 
+def _count_id_and_text(row: dict, where: str, ids: Counter, texts: Counter, errors: list[str]) -> bool:
+    """Count the row's id and text; False (with an error) when the text is empty or unstripped."""
+    ids[row["id"]] += 1
+    text = row["text"]
+    if not isinstance(text, str) or not text.strip() or text != text.strip():
+        errors.append(f"{where}: text must be a non-empty stripped string")
+        return False
+    texts[text] += 1
+    return True
+
+
+def _report_duplicates(path: Path, ids: Counter, texts: Counter, errors: list[str]) -> None:
+    for counter, label in ((ids, "id"), (texts, "text")):
+        for value, count in counter.items():
+            if count > 1:
+                errors.append(f"{path.name}: duplicate {label} {value!r} ({count}x)")
+
+
 def check_spans(path: Path) -> tuple[list[str], dict]:
     errors: list[str] = []
     rows = _read_jsonl(path, errors)
@@ -100,12 +118,9 @@ def check_spans(path: Path) -> tuple[list[str], dict]:
         if not keys >= SPAN_KEYS or keys - SPAN_KEYS - SPAN_OPTIONAL:
             errors.append(f"{where}: keys {sorted(keys)} != {sorted(SPAN_KEYS)} (+ optional tags)")
             continue
-        ids[row["id"]] += 1
-        text = row["text"]
-        if not isinstance(text, str) or not text.strip() or text != text.strip():
-            errors.append(f"{where}: text must be a non-empty stripped string")
+        if not _count_id_and_text(row, where, ids, texts, errors):
             continue
-        texts[text] += 1
+        text = row["text"]
         if row["sentiment"] not in SENTIMENTS:
             errors.append(f"{where}: sentiment {row['sentiment']!r} not in {SENTIMENTS}")
         sentiments[row["sentiment"]] += 1
@@ -148,10 +163,7 @@ def check_spans(path: Path) -> tuple[list[str], dict]:
                 errors.append(f"{where}: {k1} {s1}:{e1} overlaps {k2} {s2}:{e2}")
         for stage in seen_stages:
             stage_sentences[stage] += 1
-    for counter, label in ((ids, "id"), (texts, "text")):
-        for value, count in counter.items():
-            if count > 1:
-                errors.append(f"{path.name}: duplicate {label} {value!r} ({count}x)")
+    _report_duplicates(path, ids, texts, errors)
     total = len(rows)
     if total < MIN_SPAN_SENTENCES:
         errors.append(f"{path.name}: {total} sentences < {MIN_SPAN_SENTENCES}")
@@ -204,12 +216,8 @@ def check_reviews(path: Path) -> tuple[list[str], dict]:
         if set(row) != REVIEW_KEYS:
             errors.append(f"{where}: keys {sorted(row)} != {sorted(REVIEW_KEYS)}")
             continue
-        ids[row["id"]] += 1
-        text = row["text"]
-        if not isinstance(text, str) or not text.strip() or text != text.strip():
-            errors.append(f"{where}: text must be a non-empty stripped string")
+        if not _count_id_and_text(row, where, ids, texts, errors):
             continue
-        texts[text] += 1
         if row["label"] not in SENTIMENTS:
             errors.append(f"{where}: label {row['label']!r} not in {SENTIMENTS}")
         labels[row["label"]] += 1
@@ -217,10 +225,7 @@ def check_reviews(path: Path) -> tuple[list[str], dict]:
         if rating is not None and not (_is_int(rating) and 1 <= rating <= 5):
             errors.append(f"{where}: rating {rating!r} must be 1..5 or null")
         ratings[str(rating)] += 1
-    for counter, label in ((ids, "id"), (texts, "text")):
-        for value, count in counter.items():
-            if count > 1:
-                errors.append(f"{path.name}: duplicate {label} {value!r} ({count}x)")
+    _report_duplicates(path, ids, texts, errors)
     total = len(rows)
     if total < MIN_REVIEWS:
         errors.append(f"{path.name}: {total} reviews < {MIN_REVIEWS}")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from voc_pipeline.errors import VocPipelineError
+from voc_pipeline.errors import UsageError, VocPipelineError
 
 app = typer.Typer(
     name="voc-pipeline",
@@ -82,14 +82,10 @@ def run(
     input = [*(input or []), *(paths or [])] or None
     try:
         if engine not in {"local", "ray"}:
-            from voc_pipeline.errors import UsageError
-
             raise UsageError(f"알 수 없는 엔진 '--engine {engine}' (가능: local, ray)",
                              f"unknown engine '--engine {engine}' (allowed: local, ray)")
         cfg = _load(config)
         if not cfg.sources and not input:
-            from voc_pipeline.errors import UsageError
-
             raise UsageError("--config 또는 --input 이 필요합니다", "give --config or --input")
         if not cfg.sources:
             from voc_pipeline.pipeline import plan_inputs
@@ -134,12 +130,8 @@ def init(
     input = [*(input or []), *(paths or [])] or None
     try:
         if not input:
-            from voc_pipeline.errors import UsageError
-
             raise UsageError("--input 이 필요합니다", "give --input")
         if out.exists() and not force:
-            from voc_pipeline.errors import UsageError
-
             raise UsageError(f"이미 있는 파일입니다 (--force): {out}", f"file exists (use --force): {out}")
         sources = sorted(_sources_of(plan_inputs(PipelineConfig(), input)), key=lambda s: s.name)
         out.write_text(sources_to_yaml(sources), encoding="utf-8")
