@@ -63,9 +63,7 @@ def kiwi_sentences(texts: list[str], workers: int) -> list[list[tuple[str, str]]
 
 
 def model_alone(model: str | None, texts: list[str], workers: int, batch_size: int) -> dict:
-    """Tagger.predict alone, best of torch threads = 1 and = workers."""
-    import torch
-
+    """Tagger.predict alone, best of model threads = 1 and = workers."""
     from voc_pipeline.models import load_tagger
 
     sents = kiwi_sentences(texts, workers)
@@ -73,14 +71,15 @@ def model_alone(model: str | None, texts: list[str], workers: int, batch_size: i
     tagger.predict(sents[:256])
     best = {}
     for threads in sorted({1, workers}):
-        torch.set_num_threads(threads)
+        tagger.set_threads(threads)
         t = time.perf_counter()
         tagger.predict(sents)
         dt = time.perf_counter() - t
         best[threads] = len(texts) / dt
     top = max(best, key=best.get)
     dt = len(texts) / best[top]
-    return {"records_per_s": best[top], "sentences_per_s": len(sents) / dt, "torch_threads": top,
+    return {"records_per_s": best[top], "sentences_per_s": len(sents) / dt, "model_threads": top,
+            "backend": tagger.backend_name,
             "records_per_s_by_threads": best, "sentences_per_record": len(sents) / len(texts),
             "model_id": tagger.model_id}
 
@@ -97,7 +96,7 @@ def naive(model: str | None, texts: list[str]) -> float:
     from voc_pipeline.models import load_tagger
     from voc_pipeline.models.modeling import VocTaggerModel, encode
 
-    tagger = load_tagger(model, batch_size=1)
+    tagger = load_tagger(model, batch_size=1, backend="torch")   # a transformers pipeline() needs the torch model
     cfg = tagger.config
 
     class VocPipeline(Pipeline):
@@ -117,7 +116,7 @@ def naive(model: str | None, texts: list[str]) -> float:
             return {"sentiment": probs, "spans": spans}
 
     PIPELINE_REGISTRY.register_pipeline("voc-tagging", pipeline_class=VocPipeline, pt_model=VocTaggerModel)
-    pipe = pipeline("voc-tagging", model=tagger.model, tokenizer=tagger.tokenizer, batch_size=1, device="cpu")
+    pipe = pipeline("voc-tagging", model=tagger.backend.model, tokenizer=tagger.tokenizer, batch_size=1, device="cpu")
     kiwi = Kiwi(num_workers=1)
 
     def one(text: str):
@@ -220,7 +219,7 @@ def main() -> None:
         m = model_alone(args.model, texts, args.workers, args.batch_size)
         result["model_alone"] = m
         print(f"    model alone      : {m['records_per_s']:9,.0f} records/s ({m['sentences_per_s']:,.0f} sentences/s, "
-              f"{m['sentences_per_record']:.2f} per record; torch threads {m['torch_threads']})", flush=True)
+              f"{m['sentences_per_record']:.2f} per record; {m['backend']} threads {m['model_threads']})", flush=True)
     if not args.skip_naive:
         b = naive(args.model, texts[: args.naive_records])
         result["naive_records_per_s"] = b

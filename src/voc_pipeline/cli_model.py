@@ -17,7 +17,7 @@ def train(
     data: Annotated[list[Path], typer.Option("--data", help="labelled training files (NSMC/KOTE/shop parquet, csv, jsonl); repeatable")],
     out: Annotated[Path, typer.Option("--out", help="output model directory (Hugging Face layout)")],
     base: Annotated[Path | None, typer.Option("--base", help="fine-tune this local HF encoder directory instead of the small config")] = None,
-    config: Annotated[str, typer.Option("--config", help="encoder preset when no --base: small | tiny")] = "small",
+    config: Annotated[str, typer.Option("--config", help="encoder preset when no --base: small | fast | tiny")] = "small",
     epochs: Annotated[float, typer.Option(help="passes over the training split")] = 1.0,
     batch_size: Annotated[int, typer.Option(help="training batch size")] = 128,
     lr: Annotated[float | None, typer.Option(help="peak learning rate (default 1e-3 small, 5e-5 --base)")] = None,

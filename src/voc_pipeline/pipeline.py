@@ -380,7 +380,7 @@ def _manifest(run_id, config, cfg_hash, stages, accounts, periods, period, stage
         "package_version": __version__,
         "config_hash": cfg_hash,
         "domain": stages.taxonomy.domain,
-        "model": {"id": stages.model.model_id, "hash": stages.model.model_hash},
+        "model": {"id": stages.model.model_id, "hash": stages.model.model_hash, "backend": stages.model.backend_name},
         "period_override": period,
         "periods": sorted(periods),
         "inputs": [

@@ -42,7 +42,8 @@ def analyse_batches(
         for path, batch in batches:
             yield path, batch.rows_read, stages.analyse(batch.records, batch.quarantine)
         return
-    set_model_threads(workers, overlapped=True)
+    if stages.model is not None:
+        stages.model.set_threads(model_threads(workers, overlapped=True))
     yield from _overlapped(stages, batches, prefetch)
 
 
@@ -58,14 +59,6 @@ def model_threads(workers: int | None, overlapped: bool) -> int:
     if env > 0:
         return env
     return max(1, workers or os.cpu_count() or 1)
-
-
-def set_model_threads(workers: int | None, overlapped: bool) -> None:
-    import torch
-
-    want = model_threads(workers, overlapped)
-    if torch.get_num_threads() != want:
-        torch.set_num_threads(want)
 
 
 def _overlapped(stages, batches: Iterable, prefetch: int) -> Iterator[tuple[Path, int, object]]:

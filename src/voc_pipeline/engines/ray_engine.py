@@ -70,14 +70,12 @@ class _Prepare:
 class _Complete:
     """Actor: the model (once per actor, on its GPU if it has one) + journey mapping."""
 
-    def __init__(self, config, torch_threads: int) -> None:
-        import torch
-
+    def __init__(self, config, model_threads: int) -> None:
         from voc_pipeline.pipeline import Stages
 
-        if torch_threads > 0:
-            torch.set_num_threads(torch_threads)
         self.stages = Stages(config, b"", 1, only="complete")
+        if model_threads > 0:
+            self.stages.model.set_threads(model_threads)
 
     def __call__(self, batch: dict) -> dict:
         out = []
@@ -104,10 +102,10 @@ def _plan(workers: int | None) -> dict:
     cpus = max(1, int(res.get("CPU", workers or 1)))
     gpus = int(res.get("GPU", 0))
     if gpus:
-        return {"prepare": max(1, cpus - 1), "complete": gpus, "num_gpus": 1, "torch_threads": 0}
+        return {"prepare": max(1, cpus - 1), "complete": gpus, "num_gpus": 1, "model_threads": 0}
     # CPU only: Kiwi and the model share the cores, half each (the local engine's measured split).
     half = max(1, cpus // 2)
-    return {"prepare": half, "complete": max(1, cpus - half), "num_gpus": 0, "torch_threads": 1}
+    return {"prepare": half, "complete": max(1, cpus - half), "num_gpus": 0, "model_threads": 1}
 
 
 def analyse_batches(stages, batches: Iterable, workers: int | None = None) -> Iterator[tuple[Path, int, object]]:
@@ -132,7 +130,7 @@ def analyse_batches(stages, batches: Iterable, workers: int | None = None) -> It
         )
         ds = ds.map_batches(
             _Complete, batch_size=1, fn_constructor_kwargs={
-                "config": config, "torch_threads": sizes["torch_threads"],
+                "config": config, "model_threads": sizes["model_threads"],
             }, compute=ray.data.ActorPoolStrategy(size=min(sizes["complete"], len(items))),
             num_cpus=0 if sizes["num_gpus"] else 1, num_gpus=sizes["num_gpus"],
         )

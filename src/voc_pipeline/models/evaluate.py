@@ -216,10 +216,17 @@ def throughput(tagger, morphs: list, repeats: int = 2) -> dict:
         t0 = time.perf_counter()
         tagger.predict(morphs)
         best = max(best, len(morphs) / (time.perf_counter() - t0))
-    import torch
+    return {"texts_per_s": round(best, 1), "threads": tagger_threads(tagger), "backend": tagger.backend_name,
+            "batch_size": tagger.batch_size, "n": len(morphs)}
 
-    return {"texts_per_s": round(best, 1), "threads": torch.get_num_threads(), "batch_size": tagger.batch_size,
-            "n": len(morphs)}
+
+def tagger_threads(tagger) -> int:
+    threads = getattr(tagger.backend, "threads", None)
+    if threads is None:
+        import torch
+
+        threads = torch.get_num_threads()
+    return int(threads)
 
 
 # ----------------------------------------------------------------------------- commerce checks

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from voc_pipeline._hashing import sha256_file
+from voc_pipeline.models.encoding import encode
 from voc_pipeline.schema import SENTIMENT_LABELS, SPAN_LABELS
 
 WEIGHTS = "model.safetensors"
@@ -39,24 +40,60 @@ def fix_bio(labels: list[str]) -> list[str]:
     return out
 
 
-class Tagger:
-    def __init__(self, model, tokenizer, model_id: str, model_hash: str, batch_size: int = 64,
-                 device: str = "cpu", path: str = ""):
+class TorchBackend:
+    """The model in PyTorch (GPU, or CPU without ONNX Runtime); ``forward`` takes and returns numpy."""
+
+    def __init__(self, model, device: str) -> None:
         self.model = model
+        self.device = device
+
+    def set_threads(self, threads: int) -> None:
+        import torch
+
+        if self.device == "cpu" and torch.get_num_threads() != threads:
+            torch.set_num_threads(max(1, threads))
+
+    def forward(self, enc: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        with torch.inference_mode():
+            t = {k: torch.from_numpy(v).to(self.device) for k, v in enc.items()}
+            out = self.model(t["input_ids"], t["attention_mask"], t["tag_ids"], t["word_index"])
+            return out["sentiment"].float().cpu().numpy(), out["span"].float().cpu().numpy()
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    z = np.exp(x - x.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+_LABELS = np.asarray(SPAN_LABELS, dtype=object)
+
+
+class Tagger:
+    """A loaded model: ``predict`` over Kiwi morpheme sentences, with either backend."""
+
+    def __init__(self, backend, tokenizer, config, model_id: str, model_hash: str, batch_size: int = 64,
+                 path: str = "", backend_name: str = "torch"):
+        self.backend = backend
         self.tokenizer = tokenizer
-        self.config = model.config
+        self.config = config
         self.model_id = model_id
         self.model_hash = model_hash
         self.batch_size = batch_size
-        self.device = device
         self.path = path
-        self.temperature = float(getattr(self.config, "calibration_temperature", 1.0) or 1.0)
+        self.backend_name = backend_name
+        self.temperature = float(getattr(config, "calibration_temperature", 1.0) or 1.0)
+
+    @property
+    def device(self) -> str:
+        return getattr(self.backend, "device", "cpu")
+
+    def set_threads(self, threads: int) -> None:
+        self.backend.set_threads(threads)
 
     def predict(self, sentences: Sequence[Sequence[tuple[str, str]]]) -> TaggerOutput:
-        import torch
-
-        from voc_pipeline.models.modeling import encode
-
+        """Length-sorted batches (less padding), results restored to input order."""
         n = len(sentences)
         probs = np.zeros((n, len(SENTIMENT_LABELS)), dtype=np.float64)
         labels: list[list[str]] = [[] for _ in range(n)]
@@ -64,55 +101,85 @@ class Tagger:
         if n == 0:
             return TaggerOutput(probs, labels, confs)
         cfg = self.config
-        order = np.argsort([len(s) for s in sentences], kind="stable")
-        with torch.inference_mode():
-            for b in range(0, n, self.batch_size):
-                idx = order[b:b + self.batch_size]
-                batch = [list(sentences[i]) for i in idx]
-                enc = encode(self.tokenizer, batch, cfg.max_morphemes, cfg.max_subwords, cfg.use_tags)
-                t = {k: torch.from_numpy(v).to(self.device) for k, v in enc.items()}
-                out = self.model(t["input_ids"], t["attention_mask"], t["tag_ids"], t["word_index"])
-                p = torch.softmax(out["sentiment"].float() / self.temperature, dim=-1).cpu().numpy()
-                sp = torch.softmax(out["span"].float(), dim=-1)
-                conf, arg = sp.max(dim=-1)
-                conf = conf.cpu().numpy()
-                arg = arg.cpu().numpy()
-                wi = enc["word_index"]
-                for r, i in enumerate(idx):
-                    probs[i] = p[r]
-                    k = len(sentences[i])
-                    ok = wi[r, :k] >= 0 if k else np.zeros(0, dtype=bool)
-                    m = min(k, wi.shape[1])
-                    lab = ["O"] * k
-                    cf = [0.0] * k
-                    for j in range(m):
-                        if ok[j]:
-                            lab[j] = SPAN_LABELS[arg[r, j]]
-                            cf[j] = float(conf[r, j])
-                    labels[i] = fix_bio(lab)
-                    confs[i] = cf
+        lengths = [len(s) for s in sentences]
+        order = np.argsort(lengths, kind="stable")
+        for b in range(0, n, self.batch_size):
+            idx = order[b:b + self.batch_size]
+            enc = encode(self.tokenizer, [sentences[i] for i in idx], cfg.max_morphemes, cfg.max_subwords,
+                         cfg.use_tags)
+            sentiment, span = self.backend.forward(enc)
+            probs[idx] = _softmax(sentiment.astype(np.float64) / self.temperature)
+            span_p = _softmax(span.astype(np.float32))
+            arg = span_p.argmax(axis=-1)
+            conf = np.take_along_axis(span_p, arg[..., None], axis=-1)[..., 0]
+            inside = enc["word_index"] >= 0       # beyond the window: label O, confidence 0
+            arg = np.where(inside, arg, 0)
+            conf = np.where(inside, conf, 0.0)
+            for r, i in enumerate(idx):
+                k = lengths[i]
+                m = min(k, arg.shape[1])
+                row = arg[r, :m]
+                lab = _LABELS[row].tolist() + ["O"] * (k - m)
+                labels[i] = fix_bio(lab) if row.any() else lab
+                confs[i] = conf[r, :m].tolist() + [0.0] * (k - m)
         return TaggerOutput(probs, labels, confs)
 
 
 def load_tagger(path: str | None = None, device: str = "auto", batch_size: int = 64,
-                threads: int | None = None, quantize: bool | None = None) -> Tagger:
-    """Load a model directory (None = the embedded default). On CPU the small model's Linear layers
-    are int8-quantized dynamically (config ``quantize_int8``), which is measured not to cost accuracy."""
-    import torch
+                threads: int | None = None, quantize: bool | None = None, backend: str = "auto") -> Tagger:
+    """Load a model directory (None = the embedded default).
 
+    backend ``auto``: on CPU, ONNX Runtime over the directory's ``model.int8.onnx`` when both exist
+    (no torch import at all), else PyTorch, whose Linear layers are then int8-quantized dynamically
+    (config ``quantize_int8``; ``quantize=False`` keeps fp32 and also rules out the int8 ONNX graph).
+    ``onnx`` insists on ONNX Runtime; ``torch`` on PyTorch. ``threads`` default to
+    ``VOC_PIPELINE_THREADS`` or all cores.
+    """
     from voc_pipeline.errors import ModelError
-    from voc_pipeline.models.modeling import VocTaggerConfig, VocTaggerModel
+    from voc_pipeline.models.onnx_backend import ONNX_WEIGHTS, onnxruntime_available
 
     p = Path(path) if path else default_model_dir()
     if not (p / "config.json").is_file() or not (p / WEIGHTS).is_file():
         raise ModelError(f"모델 디렉터리가 올바르지 않습니다(config.json, {WEIGHTS} 필요): {p}",
                          f"not a model directory (needs config.json and {WEIGHTS}): {p}")
+    want_threads = threads or int(os.environ.get("VOC_PIPELINE_THREADS", 0) or 0) or max(1, os.cpu_count() or 1)
+    backend = os.environ.get("VOC_PIPELINE_BACKEND", "") or backend
+    onnx_ok = (p / ONNX_WEIGHTS).is_file() and quantize is not False and device in ("auto", "cpu")
+    if backend == "onnx" and not (onnx_ok and onnxruntime_available()):
+        raise ModelError(f"ONNX Runtime 백엔드를 쓸 수 없습니다({ONNX_WEIGHTS}, onnxruntime, CPU 필요): {p}",
+                         f"the onnx backend needs {ONNX_WEIGHTS} in {p}, onnxruntime installed and a CPU device")
+    if backend in ("auto", "onnx") and onnx_ok and onnxruntime_available():
+        return _load_onnx(p, batch_size, want_threads)
+    return _load_torch(p, device, batch_size, want_threads, quantize)
+
+
+def _read_config(p: Path):
+    """The directory's config.json as attributes (no transformers import on the ONNX path)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**json.loads((p / "config.json").read_text(encoding="utf-8")))
+
+
+def _load_onnx(p: Path, batch_size: int, threads: int) -> Tagger:
+    from voc_pipeline.models.encoding import fast_tokenizer
+    from voc_pipeline.models.onnx_backend import ONNX_WEIGHTS, OnnxBackend
+
+    cfg = _read_config(p)
+    tok = fast_tokenizer(str(p / "tokenizer.json"), cfg.max_subwords)
+    return Tagger(OnnxBackend(p / ONNX_WEIGHTS, threads), tok, cfg, model_id=getattr(cfg, "model_id", p.name),
+                  model_hash=sha256_file(p / WEIGHTS), batch_size=batch_size, path=str(p), backend_name="onnx")
+
+
+def _load_torch(p: Path, device: str, batch_size: int, threads: int, quantize: bool | None) -> Tagger:
+    import torch
+
+    from voc_pipeline.errors import ModelError
+    from voc_pipeline.models.modeling import VocTaggerConfig, VocTaggerModel
+
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cpu":
-        want = threads or int(os.environ.get("VOC_PIPELINE_THREADS", 0)) or max(1, os.cpu_count() or 1)
-        if torch.get_num_threads() != want:
-            torch.set_num_threads(want)
+    if device == "cpu" and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     from safetensors.torch import load_file
 
     cfg = VocTaggerConfig.from_dict(json.loads((p / "config.json").read_text(encoding="utf-8")))
@@ -133,8 +200,8 @@ def load_tagger(path: str | None = None, device: str = "auto", batch_size: int =
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     model.to(device)
     tok = _load_tokenizer(p)
-    return Tagger(model, tok, model_id=getattr(cfg, "model_id", p.name), model_hash=sha256_file(p / WEIGHTS),
-                  batch_size=batch_size, device=device, path=str(p))
+    return Tagger(TorchBackend(model, device), tok, cfg, model_id=getattr(cfg, "model_id", p.name),
+                  model_hash=sha256_file(p / WEIGHTS), batch_size=batch_size, path=str(p), backend_name="torch")
 
 
 def _load_tokenizer(path: Path):

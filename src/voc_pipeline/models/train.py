@@ -390,6 +390,11 @@ def save_model(model, tok, out: Path, cfg: TrainConfig) -> None:
         to_save = copy.deepcopy(model).half()
     to_save.save_pretrained(str(out), safe_serialization=True)
     tok.save_pretrained(str(out))
+    if not cfg.base:
+        # the CPU run path: int8 ONNX Runtime graph of the same weights (models/onnx_backend.py)
+        from voc_pipeline.models.onnx_backend import export_onnx
+
+        export_onnx(out)
     lex_src = Path(cfg.lexicon) if cfg.lexicon else None
     if lex_src is None:
         from importlib import resources
