@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from voc_pipeline.models.tagger import default_model_dir
 
@@ -32,16 +35,17 @@ def test_embedded_default_ships_the_int8_graph_and_uses_it():
     assert load_tagger().backend_name == "onnx"
 
 
-def test_rust_encoding_equals_the_transformers_encoding(sentences):
-    from voc_pipeline.models.encoding import encode, fast_tokenizer
+def test_memoised_encoding_equals_the_transformers_encoding(sentences):
+    from voc_pipeline.models.encoding import MorphemeEncoder, encode
     from voc_pipeline.models.tagger import _load_tokenizer, _read_config
 
     cfg = _read_config(default_model_dir())
     hf = _load_tokenizer(default_model_dir())
-    fast = fast_tokenizer(str(default_model_dir() / "tokenizer.json"), cfg.max_subwords)
+    fast = MorphemeEncoder(str(default_model_dir() / "tokenizer.json"))
     # 60 morphemes of several subwords each: more than the subword window, so both truncate
     long = [("초특급울트라배송서비스", "NNG"), ("이", "JKS")] * 30
-    batch = [*sentences, long, []]
+    odd = [("배송 기사", "NNG"), (" ", "SP"), ("뷁", "NNG"), ("ㅋㅋㅋ", "SW"), ("A" * 60, "SL")]
+    batch = [*sentences, odd, long, []]
     a = encode(hf, batch, cfg.max_morphemes, cfg.max_subwords, True)
     b = encode(fast, batch, cfg.max_morphemes, cfg.max_subwords, True)
     for key in a:
@@ -84,3 +88,27 @@ def test_backend_choice_is_explicit(tiny_model, monkeypatch):
             load_tagger(str(tiny_model), backend="onnx")
     finally:
         (tiny_model / "moved.onnx").rename(tiny_model / "model.int8.onnx")
+
+
+_FORMS = st.text(alphabet=st.sampled_from(list("배송이늦어요친절환불 ㅋA1!_") + ["쀍", "\u3000"]), min_size=0, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(_FORMS, st.sampled_from(["NNG", "VV", "SW", "EF"])), max_size=70), min_size=1,
+                max_size=4))
+def test_memoised_encoding_equals_transformers_on_any_forms(batch):
+    from voc_pipeline.models.encoding import encode
+
+    hf, fast = _tokenizers()
+    a = encode(hf, batch, 64, 96, True)
+    b = encode(fast, batch, 64, 96, True)
+    for key in a:
+        assert np.array_equal(a[key], b[key]), key
+
+
+@functools.cache
+def _tokenizers():
+    from voc_pipeline.models.encoding import MorphemeEncoder
+    from voc_pipeline.models.tagger import _load_tokenizer
+
+    return _load_tokenizer(default_model_dir()), MorphemeEncoder(str(default_model_dir() / "tokenizer.json"))

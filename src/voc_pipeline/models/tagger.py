@@ -161,11 +161,11 @@ def _read_config(p: Path):
 
 
 def _load_onnx(p: Path, batch_size: int, threads: int) -> Tagger:
-    from voc_pipeline.models.encoding import fast_tokenizer
+    from voc_pipeline.models.encoding import MorphemeEncoder
     from voc_pipeline.models.onnx_backend import ONNX_WEIGHTS, OnnxBackend
 
     cfg = _read_config(p)
-    tok = fast_tokenizer(str(p / "tokenizer.json"), cfg.max_subwords)
+    tok = MorphemeEncoder(str(p / "tokenizer.json"))
     return Tagger(OnnxBackend(p / ONNX_WEIGHTS, threads), tok, cfg, model_id=getattr(cfg, "model_id", p.name),
                   model_hash=sha256_file(p / WEIGHTS), batch_size=batch_size, path=str(p), backend_name="onnx")
 

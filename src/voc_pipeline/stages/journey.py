@@ -12,6 +12,7 @@ sentence. A record's stages are the distinct mapped stages of its sentences and 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,6 +124,9 @@ class JourneyMapper:
         # stage_of_aspect is pure and its inputs are Zipfian (the same noun runs again and again):
         # memoised, bounded. Without it the substring scan was the largest item of the profile.
         self._aspect_cache: dict[str, str | None] = {}
+        # One alternation of every stage pattern: most sentences match none, and one search says so.
+        patterns = [p.pattern for s in taxonomy.stages for p in s.patterns]
+        self._any_pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
     def normalise_aspect(self, aspect: str | None) -> str | None:
         if not isinstance(aspect, str) or not aspect:  # None or a pandas NA
@@ -175,6 +179,8 @@ class JourneyMapper:
                 hits.append((abs(pos - near) if near is not None else pos, stage))
         if hits:
             return min(hits)[1]
+        if self._any_pattern is None or not self._any_pattern.search(text):
+            return None
         for stage in self.taxonomy.stages:
             if any(p.search(text) for p in stage.patterns):
                 return stage.id
@@ -203,12 +209,12 @@ class JourneyMapper:
         mentions["stage"] = stages
         mentions["keyword"] = keywords
 
-        mention_stage = (
-            mentions[mentions["stage"] != UNMAPPED_STAGE]
-            .groupby(["record_id", "sentence_index"])["stage"]
-            .agg(lambda s: s.value_counts().index[0])
-            .to_dict()
-        ) if not mentions.empty else {}
+        votes: dict[tuple, Counter] = {}
+        for rid, idx, stage in zip(mentions["record_id"], mentions["sentence_index"], stages, strict=True):
+            if stage != UNMAPPED_STAGE:
+                votes.setdefault((rid, idx), Counter())[stage] += 1
+        # the most frequent stage; a tie goes to the stage of the sentence's first mention
+        mention_stage = {key: max(c.items(), key=lambda kv: kv[1])[0] for key, c in votes.items()}
         sentence_stages = []
         for rid, idx, text, lemmas, tags in sentences[
             ["record_id", "sentence_index", "text", "lemmas", "tags"]
