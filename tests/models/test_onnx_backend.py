@@ -90,7 +90,7 @@ def test_backend_choice_is_explicit(tiny_model, monkeypatch):
         (tiny_model / "moved.onnx").rename(tiny_model / "model.int8.onnx")
 
 
-_FORMS = st.text(alphabet=st.sampled_from(list("배송이늦어요친절환불 ㅋA1!_") + ["쀍", "\u3000"]), min_size=0, max_size=12)
+_FORMS = st.text(alphabet=st.sampled_from([*list("배송이늦어요친절환불 ㅋA1!_"), "쀍", "\u3000"]), min_size=0, max_size=12)
 
 
 @settings(max_examples=60, deadline=None)

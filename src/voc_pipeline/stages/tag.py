@@ -198,7 +198,8 @@ class Tagger:
             out.span_confidence,
             strict=True,
         ):
-            rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens, labels, conf))
+            if labels.count("O") < len(labels):   # most sentences carry no span at all
+                rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens, labels, conf))
         return sentences, pd.DataFrame(rows, columns=MENTION_FRAME_COLUMNS)
 
 
