@@ -42,8 +42,9 @@ def analyse_batches(
         for path, batch in batches:
             yield path, batch.rows_read, stages.analyse(batch.records, batch.quarantine)
         return
-    if stages.model is not None:
-        stages.model.set_threads(model_threads(workers, overlapped=True))
+    model = getattr(stages, "model", None)
+    if model is not None:
+        model.set_threads(model_threads(workers, overlapped=True))
     yield from _overlapped(stages, batches, prefetch)
 
 
