@@ -74,6 +74,8 @@ class ModelConfig(_Strict):
     path: str | None = Field(default=None, description="model directory; None = embedded default")
     batch_size: int = Field(default=64, ge=1, le=4096)
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    backend: Literal["auto", "onnx", "torch"] = Field(
+        default="auto", description="auto: int8 ONNX Runtime on CPU when the model directory has it, else torch")
 
 
 class PrivacyConfig(_Strict):

@@ -138,7 +138,8 @@ class Stages:
             )
         if only != "prepare":
             model_path = str(config.resolve(config.model.path)) if config.model.path else None
-            self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size)
+            self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size,
+                                     backend=config.model.backend)
             self.tagger = Tagger(self.model)
 
     def analyse(self, records: pd.DataFrame, quarantine: pd.DataFrame) -> Analysed:

@@ -129,7 +129,7 @@ def load_tagger(path: str | None = None, device: str = "auto", batch_size: int =
                 threads: int | None = None, quantize: bool | None = None, backend: str = "auto") -> Tagger:
     """Load a model directory (None = the embedded default).
 
-    backend ``auto``: on CPU, ONNX Runtime over the directory's ``model.int8.onnx`` when both exist
+    backend ``auto``: on CPU (``device`` cpu, or auto on a machine without an NVIDIA GPU), ONNX Runtime over the directory's ``model.int8.onnx`` when both exist
     (no torch import at all), else PyTorch, whose Linear layers are then int8-quantized dynamically
     (config ``quantize_int8``; ``quantize=False`` keeps fp32 and also rules out the int8 ONNX graph).
     ``onnx`` insists on ONNX Runtime; ``torch`` on PyTorch. ``threads`` default to
@@ -144,13 +144,20 @@ def load_tagger(path: str | None = None, device: str = "auto", batch_size: int =
                          f"not a model directory (needs config.json and {WEIGHTS}): {p}")
     want_threads = threads or int(os.environ.get("VOC_PIPELINE_THREADS", 0) or 0) or max(1, os.cpu_count() or 1)
     backend = os.environ.get("VOC_PIPELINE_BACKEND", "") or backend
-    onnx_ok = (p / ONNX_WEIGHTS).is_file() and quantize is not False and device in ("auto", "cpu")
+    on_cpu = device == "cpu" or (device == "auto" and not _nvidia_gpu_present())
+    onnx_ok = (p / ONNX_WEIGHTS).is_file() and quantize is not False and on_cpu
     if backend == "onnx" and not (onnx_ok and onnxruntime_available()):
         raise ModelError(f"ONNX Runtime 백엔드를 쓸 수 없습니다({ONNX_WEIGHTS}, onnxruntime, CPU 필요): {p}",
                          f"the onnx backend needs {ONNX_WEIGHTS} in {p}, onnxruntime installed and a CPU device")
     if backend in ("auto", "onnx") and onnx_ok and onnxruntime_available():
         return _load_onnx(p, batch_size, want_threads)
     return _load_torch(p, device, batch_size, want_threads, quantize)
+
+
+def _nvidia_gpu_present() -> bool:
+    """Whether ``device: auto`` should go to torch (CUDA): checked without importing torch."""
+    gpus = Path("/proc/driver/nvidia/gpus")
+    return gpus.is_dir() and any(gpus.iterdir())
 
 
 def _read_config(p: Path):
