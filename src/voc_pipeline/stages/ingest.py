@@ -22,6 +22,7 @@ from voc_pipeline.io.readers import RawRow, as_text, excerpt, open_table
 from voc_pipeline.schema import QUARANTINE_COLUMNS, REASON_CODES, RECORD_COLUMNS
 from voc_pipeline.stages._ingest.chats import Conversation, SpeakerRule, turn_key
 from voc_pipeline.stages._ingest.dates import is_empty, parse_datetime, period_of
+from voc_pipeline.stages._ingest.ids import HashIndex, id_hash
 from voc_pipeline.stages._ingest.ratings import infer_scale, normalize, parse_nps, parse_rating
 
 MAX_TEXT_CHARS = 20_000
@@ -37,16 +38,29 @@ class SeenIds:
     One instance per source, shared by ``read_source`` over that source's files (in the run's
     sorted file order). Keyed by (period, source_id): the same id in two exports of one source and
     period (e.g. Monday's and Tuesday's export of the same week) -> the first file's row is the
-    record, the later one is quarantined ``duplicate`` naming where the first one is."""
+    record, the later one is quarantined ``duplicate`` naming where the first one is.
+
+    Compact (a :class:`HashIndex` of 64-bit key hashes, ~20 bytes per id): a run of a million
+    records keeps a million ids here."""
 
     def __init__(self) -> None:
-        self._first: dict[tuple[str | None, str], tuple[str, int]] = {}
+        self._first = HashIndex()
+        self._files: list[str] = []
+        self._file_numbers: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._first)
 
     def first(self, period: str | None, source_id: str) -> tuple[str, int] | None:
-        return self._first.get((period, source_id))
+        hit = self._first.get(id_hash(period, source_id))
+        return None if hit is None else (self._files[hit[0]], hit[1])
 
     def add(self, period: str | None, source_id: str, source_file: str, source_row: int) -> None:
-        self._first.setdefault((period, source_id), (source_file, source_row))
+        number = self._file_numbers.get(source_file)
+        if number is None:
+            number = self._file_numbers[source_file] = len(self._files)
+            self._files.append(source_file)
+        self._first.add(id_hash(period, source_id), number, source_row)
 
 
 @dataclass
@@ -121,7 +135,7 @@ class _Ingest:
         self.tz = period.timezone
         self.fallback_period = fallback_period
         self.source_file = display_path(path, base_dir)
-        self.seen_ids: set[str] = set()
+        self.seen_ids = HashIndex()   # ids of this file (any period): hashes, see SeenIds
         self.rating_scale: float | None = self.m.rating_scale
         self._reset()
 
@@ -234,13 +248,14 @@ class _Ingest:
             return
         source_id = as_text(values.get(self.m.id)) or None if self.m.id else None
         if source_id is not None:
-            if source_id in self.seen_ids:
+            key = id_hash(source_id)
+            if key in self.seen_ids:
                 self.quarantine(raw.source_row, "duplicate", f"id {source_id[:40]}", text)
                 return
             if (elsewhere := self.elsewhere(ts, source_id)) is not None:
                 self.quarantine(raw.source_row, "duplicate", elsewhere, text)
                 return
-            self.seen_ids.add(source_id)
+            self.seen_ids.add(key)
         self.add_record(source_id or f"row:{raw.source_row}", source_id, raw.source_row, ts, values, text, 1)
 
     # --- chats -------------------------------------------------------------------------------
