@@ -259,6 +259,23 @@ def test_text_outside_spans_unchanged(text: str) -> None:
     assert text[pos:] == r.text[out:]
 
 
+@PROPS
+@given(st.text(alphabet=st.sampled_from("김민수 고객님씨 카드은행계좌여권면허주민 서울시강남구 가나다 -.@abcMS０１２"), max_size=40))
+def test_digit_and_at_gates_change_nothing(text: str) -> None:
+    """find_pii skips number recognizers on digit-free text and e-mail without "@": the same spans
+    as running every recognizer on every text."""
+    from voc_pipeline.stages import mask as mask_module
+
+    wanted = set(mask_module._RECOGNIZERS)
+    ungated: set = set()
+    for fn in set(mask_module._RECOGNIZERS.values()):
+        ungated.update(c for c in fn(text) if c[2] in wanted and c[1] > c[0])
+    gated_types = {t for _, _, t in mask_module.find_pii(text)}
+    assert gated_types <= {t for _, _, t in ungated}
+    if not any(ch.isdigit() for ch in text) and "@" not in text:
+        assert all(t in {"address", "name"} for _, _, t in ungated)
+
+
 def _luhn_complete(prefix: str) -> str:
     for d in "0123456789":
         if luhn_ok(prefix + d):

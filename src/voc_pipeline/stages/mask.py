@@ -398,12 +398,22 @@ _RECOGNIZERS = {
     "name": _find_name,
 }
 
+# Every number-shaped recognizer's pattern needs a digit (``\d``) and e-mail needs an "@": a text
+# without one cannot match, so the scan is skipped (most review sentences hold no digit at all).
+_ANY_DIGIT = re.compile(r"\d")
+_NEEDS_DIGIT = frozenset({_find_rrn, _find_card, _find_business, _find_license, _find_phone, _find_passport,
+                          _find_account})
+
 
 def find_pii(text: str, types: Iterable[str] = ALL_PII_TYPES) -> list[tuple[int, int, str]]:
     """Non-overlapping (start, end, type) spans of ``types`` in ``text``, sorted by start."""
     wanted = set(types)
     candidates: set[tuple[int, int, str]] = set()
     done: set[object] = set()
+    if _ANY_DIGIT.search(text) is None:
+        done |= _NEEDS_DIGIT
+    if "@" not in text:
+        done.add(_find_email)
     for t in wanted:
         fn = _RECOGNIZERS[t]
         if fn in done:
