@@ -63,3 +63,16 @@ def test_compounds_split_by_kiwi_still_map(kiwi, mapper):
     mentions = pd.DataFrame(columns=["record_id", "sentence_index", "aspect", "opinion", "polarity", "start", "end"])
     sents, _ = mapper(sents, mentions)
     assert sents["stage"].tolist() == ["delivery", "loyalty"]
+
+
+def test_stage_patterns_decide_when_no_keyword_does():
+    import re
+
+    from voc_pipeline.stages.journey import Stage, Taxonomy
+
+    tax = Taxonomy("t", "t", (Stage("pay", "결제", ("결제",), (re.compile(r"카드\s?승인"),)),
+                              Stage("cs", "상담", ("상담",), (re.compile(r"(?i)call\s?back"),))))
+    m = JourneyMapper(tax)
+    assert m.stage_of_sentence("카드 승인이 두 번 됐어요", [], []) == "pay"
+    assert m.stage_of_sentence("CALLBACK 요청했는데 연락이 없네요", [], []) == "cs"   # inline flag kept
+    assert m.stage_of_sentence("그냥 그래요", [], []) is None

@@ -126,7 +126,11 @@ class JourneyMapper:
         self._aspect_cache: dict[str, str | None] = {}
         # One alternation of every stage pattern: most sentences match none, and one search says so.
         patterns = [p.pattern for s in taxonomy.stages for p in s.patterns]
-        self._any_pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self._has_patterns = bool(patterns)
+        try:
+            self._any_pattern: re.Pattern | None = re.compile("|".join(f"(?:{p})" for p in patterns))
+        except re.error:  # e.g. a pattern with an inline global flag cannot be inside an alternation
+            self._any_pattern = None
 
     def normalise_aspect(self, aspect: str | None) -> str | None:
         if not isinstance(aspect, str) or not aspect:  # None or a pandas NA
@@ -179,7 +183,7 @@ class JourneyMapper:
                 hits.append((abs(pos - near) if near is not None else pos, stage))
         if hits:
             return min(hits)[1]
-        if self._any_pattern is None or not self._any_pattern.search(text):
+        if not self._has_patterns or (self._any_pattern is not None and not self._any_pattern.search(text)):
             return None
         for stage in self.taxonomy.stages:
             if any(p.search(text) for p in stage.patterns):
