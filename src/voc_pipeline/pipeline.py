@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from voc_pipeline import __version__
 from voc_pipeline._hashing import sha256_file
 from voc_pipeline.config import PipelineConfig, SourceConfig, domain_path
 from voc_pipeline.errors import AccountingError, InputNotFoundError, UsageError
-from voc_pipeline.io.dataset import OutputDataset, Staging
+from voc_pipeline.io.dataset import OutputDataset, Staging, to_pandas_compact
 from voc_pipeline.stages import aggregate
 from voc_pipeline.stages.ingest import display_path
 from voc_pipeline.stages.journey import JourneyMapper, load_taxonomy
@@ -315,7 +318,12 @@ def _engine_results(engine: str, stages: Stages, batches, workers: int | None):
 
 def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], taxonomy) -> None:
     """Per period, in period order, each against the period before it: pain_points (trend, impact),
-    journey_map (trend), alerts, pain_point_candidates and journeys (over a lookback window)."""
+    journey_map (trend), alerts, pain_point_candidates and journeys (over a lookback window).
+
+    Memory stays small whatever a period's size: only the columns each table needs are read, as
+    Arrow-backed or dictionary-encoded (categorical) columns, stage lists as Arrow lists; sentence
+    text is read only for the example quotes chosen (a filtered scan of the staged sentences); the
+    journeys window keeps ~40 bytes per record."""
     from voc_pipeline.stages import impact, omnichannel, trends
 
     all_periods = sorted(set(dataset.periods()) | run_periods)
@@ -323,41 +331,61 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
     previous: aggregate.PreviousPeriod | None = None
     previous_jm: pd.DataFrame | None = None
     known: set[tuple[str, str]] = set()  # (keyword, polarity) of every earlier period
-    window: dict[str, pd.DataFrame] = {}  # the last LOOKBACK_PERIODS periods' records, for journeys
-    record_cols = ["record_id", "customer_key", "channel", "created_at", "sentiment", "rating_norm", "nps", "stages"]
+    window: dict[str, pa.Table] = {}  # the last LOOKBACK_PERIODS periods' records, for journeys
+    journey_cols = omnichannel.RECORD_COLUMNS
     for p in all_periods:
         if p > last_run:
             break
         source = staging if p in run_periods else dataset
-        window[p] = source.read("records", p, record_cols).assign(period=p)
+        scores = ["rating_norm", "nps"] if p in run_periods else []
+        table = source.read_arrow("records", p, [*journey_cols, *scores])
+        window[p] = _window_part(table.select(journey_cols), p)
         for old in sorted(window)[:-omnichannel.LOOKBACK_PERIODS]:
             del window[old]
+        n_records = table.num_rows
         if p not in run_periods:
             # An earlier committed period: only its counts are needed, for the next period's trend.
             points = dataset.read("pain_points", p, ["stage", "keyword", "polarity", "mentions"])
-            previous = aggregate.previous_from_points(p, len(window[p]), points)
+            previous = aggregate.previous_from_points(p, n_records, points)
             previous_jm = dataset.read("journey_map", p)
             known |= trends.keys_of(points)
             continue
-        records = window[p]
-        sentences = staging.read("sentences", p, ["record_id", "sentence_index", "text", "sentiment", "stage"])
+        records = to_pandas_compact(table.select(["record_id", "sentiment", "rating_norm", "nps", "stages"]))
+        del table
+        sentences = to_pandas_compact(staging.read_arrow("sentences", p, ["stage", "sentiment"]),
+                                      dictionary=("stage", "sentiment"))
         mentions = staging.read(
             "mentions", p,
             ["record_id", "sentence_index", "aspect", "opinion", "keyword", "polarity", "stage", "confidence"],
         )
-        points = aggregate.pain_points(records, sentences, mentions, taxonomy, previous)
+        quotes = staging.read_sentences(p, aggregate.example_sentences(mentions))
+        points = aggregate.pain_points(records, quotes, mentions, taxonomy, previous)
         points = impact.add_impact(points, records, mentions)
         jm = aggregate.journey_map(records, sentences, points, taxonomy)
+        del sentences, quotes
         jm = trends.journey_trend(jm, previous_jm, previous.period if previous else None)
         staging.write("pain_points", p, points)
         staging.write("journey_map", p, jm)
         staging.write("alerts", p, trends.alerts(p, points, jm, previous, len(records)))
         staging.write("pain_point_candidates", p, trends.candidates(p, points, mentions, known if previous else None))
-        staging.write("journeys", p, omnichannel.journeys(pd.concat(window.values(), ignore_index=True), p,
-                                                          taxonomy.order))
-        previous = aggregate.previous_from_points(p, len(records), points)
+        del mentions, records
+        lookback = to_pandas_compact(pa.concat_tables(window.values()))
+        staging.write("journeys", p, omnichannel.journeys(lookback, p, taxonomy.order))
+        del lookback
+        previous = aggregate.previous_from_points(p, n_records, points)
         previous_jm = jm
         known |= trends.keys_of(points)
+
+
+def _window_part(records: pa.Table, period: str) -> pa.Table:
+    """One period of the journeys window, compact: keys, channels and sentiments dictionary-encoded
+    (a 64-character customer key costs 4 bytes per record), plus the period (dictionary-encoded)."""
+    for name in ("customer_key", "channel", "sentiment"):
+        i = records.schema.get_field_index(name)
+        records = records.set_column(i, name, pc.dictionary_encode(records.column(i)).combine_chunks())
+    periods = pa.DictionaryArray.from_arrays(pa.array(np.zeros(records.num_rows, dtype=np.int32)),
+                                             pa.array([period], type=pa.string()))
+    return records.combine_chunks().append_column("period", periods)
 
 
 def _unchanged(dataset: OutputDataset, accounts: Iterable[FileAccount], cfg_hash: str, period: str | None) -> bool:

@@ -155,3 +155,50 @@ def test_carry_over_keeps_rows_of_files_not_rerun(tmp_path):
     assert kept == 2
     assert sorted(ds.read("records", "2026-W47")["record_id"]) == ["a", "b", "c2"]
     assert ds.read("mentions", "2026-W47")["record_id"].tolist() == ["a"]  # c's mention left with c
+
+
+def _sentences(n: int) -> pd.DataFrame:
+    return pd.DataFrame({
+        "record_id": [f"r{i // 2:04d}" for i in range(n)], "sentence_index": [i % 2 for i in range(n)],
+        "char_start": 0, "char_end": 5, "text": [f"문장 {i}" for i in range(n)], "sentiment": "neg",
+        "sentiment_score": 0.5, "stage": "delivery", "period": "2026-W47",
+    })
+
+
+def test_read_sentences_returns_only_the_asked_pairs(tmp_path):
+    st = OutputDataset(tmp_path).staging("run1")
+    frame = _sentences(40)
+    st.write("sentences", "2026-W47", frame.iloc[:25])
+    st.write("sentences", "2026-W47", frame.iloc[25:])     # two parts
+    pairs = pd.DataFrame({"record_id": ["r0013", "r0002", "r0002", "r9999"], "sentence_index": [0, 1, 1, 0]})
+    got = st.read_sentences("2026-W47", pairs)
+    assert list(got.columns) == ["record_id", "sentence_index", "text"]
+    assert got.to_dict("records") == [
+        {"record_id": "r0002", "sentence_index": 1, "text": "문장 5"},      # file order
+        {"record_id": "r0013", "sentence_index": 0, "text": "문장 26"},
+    ]
+    assert st.read_sentences("2026-W47", pairs.iloc[:0]).empty
+    assert st.read_sentences("2026-W46", pairs).empty
+
+
+def test_to_pandas_compact_and_back_to_arrow_keep_every_value(tmp_path):
+    from voc_pipeline.io.dataset import to_arrow, to_pandas_compact
+    from voc_pipeline.schema import TABLE_SCHEMAS
+
+    st = OutputDataset(tmp_path).staging("run1")
+    frame = _records(["a", "b", "c"], "2026-W47")
+    frame["stages"] = [["delivery"], [], ["order", "delivery"]]
+    frame["customer_key"] = ["K1", None, "K1"]
+    st.write("records", "2026-W47", frame)
+    table = st.read_arrow("records", "2026-W47", ["record_id", "customer_key", "stages", "rating_norm"])
+    compact = to_pandas_compact(table, dictionary=["customer_key"])
+    assert isinstance(compact["customer_key"].dtype, pd.CategoricalDtype)
+    assert isinstance(compact["stages"].dtype, pd.ArrowDtype)
+    assert compact["stages"].iloc[2] == ["order", "delivery"] and compact["stages"].iloc[1] == []
+    assert compact["customer_key"].isna().tolist() == [False, True, False]
+    # written back through to_arrow, the compact columns give the same Arrow values as plain ones
+    back = to_arrow("records", compact)
+    plain = to_arrow("records", table.to_pandas())
+    assert back.schema == plain.schema == TABLE_SCHEMAS["records"]
+    for name in ["record_id", "customer_key", "stages", "rating_norm"]:
+        assert back.column(name).equals(plain.column(name)), name

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pytest
 
 from voc_pipeline.config import domain_path
 from voc_pipeline.stages import omnichannel
@@ -72,3 +75,93 @@ def test_repeat_window_is_configurable():
 def test_no_text_in_journeys():
     assert not {"text", "excerpt", "example_quotes"} & set(omnichannel.JOURNEY_COLUMNS)
     assert omnichannel.journeys(pd.DataFrame(), "2026-W47").empty
+
+
+def _reference_journeys(records: pd.DataFrame, period: str, stage_order=None,
+                        repeat_days: float = omnichannel.REPEAT_DAYS) -> pd.DataFrame:
+    """The definition, one customer at a time (the row-by-row form the vectorised one must equal)."""
+    order = stage_order or (lambda s: 0)
+    keys = records["customer_key"]
+    recs = records[keys.notna() & (keys.astype("string").str.len() > 0)].copy()
+    recs["created_at"] = pd.to_datetime(recs["created_at"])
+    recs = recs.sort_values(["customer_key", "created_at", "record_id"], kind="stable")
+    window = pd.Timedelta(days=repeat_days)
+    rows = []
+    for key, g in recs.groupby("customer_key", sort=True):
+        if len(g) < 2 or g["period"].iloc[-1] != period:
+            continue
+        times = g["created_at"].tolist()
+        channels = g["channel"].astype(str).tolist()
+        stages = [set(s) - {"unmapped"} if s is not None else set() for s in g["stages"].tolist()]
+        repeats = cross = 0
+        repeat_stages: set[str] = set()
+        for j in range(1, len(g)):
+            earlier = [i for i in range(j) if stages[i] & stages[j] and times[j] - times[i] <= window]
+            if earlier:
+                repeats += 1
+                repeat_stages |= set().union(*(stages[i] & stages[j] for i in earlier))
+                if any(channels[i] != channels[j] for i in earlier):
+                    cross += 1
+        rows.append({
+            "period": period, "customer_key": key, "channels": list(dict.fromkeys(channels)),
+            "stages": sorted(set().union(*stages), key=order), "records": len(g),
+            "record_ids": g["record_id"].tolist(),
+            "path": [f"{c}:{'/'.join(sorted(s, key=order)) or 'unmapped'}" for c, s in zip(channels, stages,
+                                                                                          strict=True)],
+            "first_contact": times[0], "last_contact": times[-1],
+            "span_days": (times[-1] - times[0]).total_seconds() / 86400,
+            "cross_channel": len(set(channels)) > 1, "repeat_contacts": repeats, "cross_channel_repeats": cross,
+            "repeat_contact": repeats > 0, "repeat_stages": sorted(repeat_stages, key=order),
+            "negative_records": int((g["sentiment"] == "neg").sum()), "last_sentiment": g["sentiment"].iloc[-1],
+        })
+    if not rows:
+        return pd.DataFrame(columns=omnichannel.JOURNEY_COLUMNS)
+    out = pd.DataFrame(rows)[omnichannel.JOURNEY_COLUMNS]
+    return out.sort_values(["cross_channel_repeats", "repeat_contacts", "records", "customer_key"],
+                           ascending=[False, False, False, True]).reset_index(drop=True)
+
+
+def _random_window(seed: int, n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    stage_ids = ["discover", "order", "delivery", "use", "refund", "support", "unmapped"]
+    start = pd.Timestamp("2026-11-02", tz="Asia/Seoul")
+    when = start + pd.to_timedelta(rng.integers(0, 28 * 24, n) * 3600 // rng.choice([1, 3], n), unit="s")
+    created = pd.Series(when).where(rng.random(n) > 0.03)               # a few undated records
+    keys = np.array([f"K{k:03d}" for k in rng.integers(0, n // 4, n)], dtype=object)
+    keys[rng.random(n) < 0.03] = None
+    keys[rng.random(n) < 0.02] = ""
+    return pd.DataFrame({
+        "record_id": [f"r{i:05d}" for i in rng.permutation(n)],
+        "customer_key": keys,
+        "channel": rng.choice(["review", "chat", "complaint"], n),
+        "created_at": created,
+        "sentiment": rng.choice(["neg", "neu", "pos"], n),
+        "stages": [list(rng.choice(stage_ids, rng.integers(0, 3), replace=False)) for _ in range(n)],
+        "period": [f"2026-W{45 + (d.days // 7 if d == d else 3)}" for d in created - start],
+    })
+
+
+def _plain(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain Python values (Arrow lists and numpy lists alike), NaN/NaT as None."""
+    out = []
+    for row in frame.to_dict("records"):
+        out.append({k: (list(v) if isinstance(v, list | np.ndarray) else None if v is None or v != v else v)
+                    for k, v in row.items()})
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_vectorised_journeys_equal_the_definition(seed):
+    taxonomy = load_taxonomy(domain_path("commerce"))
+    window = _random_window(seed)
+    for period in ("2026-W46", "2026-W48"):
+        for days in (7, 2.5):
+            expected = _reference_journeys(window, period, taxonomy.order, repeat_days=days)
+            got = omnichannel.journeys(window, period, taxonomy.order, repeat_days=days)
+            assert len(expected) > 10
+            assert _plain(got) == _plain(expected)
+            # the pipeline passes dictionary-encoded keys/channels/periods and Arrow stage lists
+            compact = window.astype({"customer_key": "category", "channel": "category", "period": "category",
+                                     "sentiment": "category"})
+            compact["stages"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(window["stages"].tolist())))
+            assert _plain(omnichannel.journeys(compact, period, taxonomy.order, repeat_days=days)) == _plain(expected)

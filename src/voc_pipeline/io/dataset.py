@@ -69,8 +69,12 @@ def to_arrow(table: str, frame: pd.DataFrame) -> pa.Table:
             col = frame[f.name]
             if pa.types.is_timestamp(f.type):
                 col = pd.to_datetime(col).dt.tz_convert(f.type.tz) if len(col) else col
-            values = col.tolist() if not pa.types.is_timestamp(f.type) else col
-            arrays.append(pa.array(values, type=f.type, from_pandas=True))
+                arrays.append(pa.array(col, type=f.type, from_pandas=True))
+            elif isinstance(col.dtype, pd.ArrowDtype | pd.StringDtype | pd.CategoricalDtype):
+                # already columnar (Arrow lists/strings, categoricals): no Python objects per cell
+                arrays.append(_one_chunk(pa.array(col, from_pandas=True)).cast(f.type))
+            else:
+                arrays.append(pa.array(col.tolist(), type=f.type, from_pandas=True))
         else:
             arrays.append(pa.nulls(len(frame), type=f.type))
     return pa.Table.from_arrays(arrays, schema=schema)
@@ -112,12 +116,59 @@ class Staging:
     def read(self, table: str, period: str, columns: list[str] | None = None) -> pd.DataFrame:
         return _read_partition(self.root / table / f"period={period}", table, columns)
 
+    def read_arrow(self, table: str, period: str, columns: list[str] | None = None,
+                   filter: pc.Expression | None = None) -> pa.Table:
+        return _read_arrow(self.root / table / f"period={period}", table, columns, filter)
+
+    def read_sentences(self, period: str, pairs: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+        """The staged sentences of the given (record_id, sentence_index) pairs only (a filtered scan:
+        only matching rows are kept), in file order; ``columns`` default record_id, sentence_index, text."""
+        columns = columns or ["record_id", "sentence_index", "text"]
+        wanted = pairs[["record_id", "sentence_index"]].drop_duplicates()
+        ids = pa.array(wanted["record_id"].unique(), type=pa.string())
+        data = self.read_arrow("sentences", period, list(dict.fromkeys(["record_id", "sentence_index", *columns])),
+                               filter=pc.field("record_id").isin(ids))
+        frame = data.to_pandas()
+        if frame.empty:
+            return frame[columns]
+        wanted = wanted.astype({"sentence_index": frame["sentence_index"].dtype})
+        return frame.merge(wanted, on=["record_id", "sentence_index"], how="inner")[columns]
+
 
 def _read_partition(folder: Path | None, table: str, columns: list[str] | None) -> pd.DataFrame:
     schema = TABLE_SCHEMAS[table]
     if folder is None or not folder.is_dir():
         return schema.empty_table().to_pandas()[columns] if columns else schema.empty_table().to_pandas()
     return ds.dataset(folder, format="parquet", schema=schema).to_table(columns=columns).to_pandas()
+
+
+def _read_arrow(folder: Path | None, table: str, columns: list[str] | None,
+                filter: pc.Expression | None = None) -> pa.Table:
+    schema = TABLE_SCHEMAS[table]
+    if folder is None or not folder.is_dir():
+        empty = schema.empty_table()
+        return empty.select(columns) if columns else empty
+    return ds.dataset(folder, format="parquet", schema=schema).to_table(columns=columns, filter=filter)
+
+
+def _one_chunk(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def to_pandas_compact(data: pa.Table, dictionary: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+    """A table as pandas without a Python object per cell: the ``dictionary`` columns as
+    categoricals, list columns as Arrow lists (``pd.ArrowDtype``; a cell reads back as a list),
+    strings as pandas' Arrow-backed ``str``."""
+    for name in dictionary:
+        i = data.schema.get_field_index(name)
+        if i >= 0 and not pa.types.is_dictionary(data.schema.field(i).type):
+            data = data.set_column(i, name, pc.dictionary_encode(data.column(i)))
+    data = data.unify_dictionaries().combine_chunks()
+
+    def mapper(t: pa.DataType):
+        return pd.ArrowDtype(t) if pa.types.is_list(t) or pa.types.is_large_list(t) else None
+
+    return data.to_pandas(types_mapper=mapper)
 
 
 class OutputDataset:
@@ -236,6 +287,10 @@ class OutputDataset:
 
     def read(self, table: str, period: str, columns: list[str] | None = None) -> pd.DataFrame:
         return _retry(lambda: _read_partition(self.committed_view().folder(table, period), table, columns))
+
+    def read_arrow(self, table: str, period: str, columns: list[str] | None = None,
+                   filter: pc.Expression | None = None) -> pa.Table:
+        return _retry(lambda: _read_arrow(self.committed_view().folder(table, period), table, columns, filter))
 
     def carry_over(self, staging: Staging, period: str, replaced_files: set[str]) -> int:
         """Copy a committed period's rows that came from files *not* in this run into staging.

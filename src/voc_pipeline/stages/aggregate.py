@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.stats import binomtest
 
 from voc_pipeline.schema import UNMAPPED_STAGE
@@ -66,7 +68,9 @@ def pain_points(
     """One row per stage x keyword x polarity with volume, rating, trend and example quotes.
 
     Vectorised (group-bys over the period's mentions): a period holds thousands of keys, and a
-    Python loop per key was most of the aggregation time.
+    Python loop per key was most of the aggregation time. ``sentences`` needs ``record_id``,
+    ``sentence_index`` and ``text`` of at least the example sentences (``example_sentences``):
+    the pipeline reads only those, not every sentence of the period.
     """
     if mentions.empty:
         return pd.DataFrame()
@@ -103,13 +107,7 @@ def pain_points(
 
     # examples: each key's most confident mentions, one per record, ties by record id
     quotes = sentences[["record_id", "sentence_index", "text"]]
-    best = (
-        m.sort_values(["confidence", "record_id"], ascending=[False, True], kind="stable")
-        .drop_duplicates([*key, "record_id"])
-        .groupby(key, sort=False)
-        .head(EXAMPLES)
-        .merge(quotes, on=["record_id", "sentence_index"], how="left")
-    )
+    best = example_mentions(m).merge(quotes, on=["record_id", "sentence_index"], how="left")
     best["text"] = best["text"].fillna("").astype(str)
     examples = best.groupby(key, sort=False).agg(example_record_ids=("record_id", list),
                                                  example_quotes=("text", list))
@@ -122,18 +120,49 @@ def pain_points(
     return out[columns].reset_index(drop=True)
 
 
+def example_mentions(mentions: pd.DataFrame) -> pd.DataFrame:
+    """The mentions quoted as each key's examples: its most confident ones, one per record, at most
+    ``EXAMPLES``, ties by record id (in that order)."""
+    key = ["stage", "keyword", "polarity"]
+    return (
+        mentions.sort_values(["confidence", "record_id"], ascending=[False, True], kind="stable")
+        .drop_duplicates([*key, "record_id"])
+        .groupby(key, sort=False)
+        .head(EXAMPLES)
+    )
+
+
+def example_sentences(mentions: pd.DataFrame) -> pd.DataFrame:
+    """(record_id, sentence_index) of every sentence ``pain_points`` quotes, once each."""
+    if mentions.empty:
+        return pd.DataFrame({"record_id": pd.Series(dtype="str"), "sentence_index": pd.Series(dtype="int32")})
+    cols = ["stage", "keyword", "polarity", "record_id", "sentence_index", "confidence"]
+    best = example_mentions(mentions[cols])
+    return best[["record_id", "sentence_index"]].drop_duplicates().reset_index(drop=True)
+
+
 def journey_map(
     records: pd.DataFrame, sentences: pd.DataFrame, points: pd.DataFrame, taxonomy: Taxonomy
 ) -> pd.DataFrame:
-    """One row per stage in taxonomy order (plus ``unmapped`` last)."""
+    """One row per stage in taxonomy order (plus ``unmapped`` last). ``records.stages`` may be
+    lists or an Arrow list column; ``sentences`` needs only ``stage`` and ``sentiment``."""
     rows = []
-    exploded = records[["record_id", "stages", "rating_norm", "nps"]].explode("stages")
+    stages = records["stages"]
+    lists = pa.array(stages) if isinstance(stages.dtype, pd.ArrowDtype) else pa.array(
+        stages.to_numpy(dtype=object), type=pa.list_(pa.string()), from_pandas=True)
+    # records x their stages (a record once per listed stage, in record order), like explode("stages")
+    parent = pc.list_parent_indices(lists).to_numpy()
+    flat = pc.list_flatten(lists)
+    no_stage = np.flatnonzero(pc.fill_null(pc.list_value_length(lists), 0).to_numpy() == 0)
+    rating = records["rating_norm"].to_numpy(dtype="float64", na_value=np.nan)
+    nps = records["nps"].to_numpy(dtype="float64", na_value=np.nan)
     for order, stage_id in enumerate([*taxonomy.stage_ids, UNMAPPED_STAGE]):
         sents = sentences[sentences["stage"] == stage_id]
         if stage_id == UNMAPPED_STAGE:
-            recs = records[records["stages"].map(len) == 0]
+            at = no_stage
         else:
-            recs = exploded[exploded["stages"] == stage_id]
+            at = parent[pc.fill_null(pc.equal(flat, stage_id), False).to_numpy(zero_copy_only=False)]
+        recs = pd.DataFrame({"rating_norm": rating[at], "nps": nps[at]})
         neg = float((sents["sentiment"] == "neg").mean()) if len(sents) else np.nan
         pos = float((sents["sentiment"] == "pos").mean()) if len(sents) else np.nan
         stage_points = points[points["stage"] == stage_id] if not points.empty else points
