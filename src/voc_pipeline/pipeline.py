@@ -28,6 +28,7 @@ from voc_pipeline._hashing import sha256_file
 from voc_pipeline.config import PipelineConfig, SourceConfig, domain_path
 from voc_pipeline.errors import AccountingError, InputNotFoundError, UsageError
 from voc_pipeline.io.dataset import OutputDataset, Staging, to_pandas_compact
+from voc_pipeline.schema import TABLE_SCHEMAS
 from voc_pipeline.stages import aggregate
 from voc_pipeline.stages.ingest import display_path
 from voc_pipeline.stages.journey import JourneyMapper, load_taxonomy
@@ -321,9 +322,10 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
     journey_map (trend), alerts, pain_point_candidates and journeys (over a lookback window).
 
     Memory stays small whatever a period's size: only the columns each table needs are read, as
-    Arrow-backed or dictionary-encoded (categorical) columns, stage lists as Arrow lists; sentence
-    text is read only for the example quotes chosen (a filtered scan of the staged sentences); the
-    journeys window keeps ~40 bytes per record."""
+    Arrow-backed or dictionary-encoded columns, stage lists as Arrow lists; sentence text is read
+    only for the example quotes chosen (a filtered scan of the staged sentences); the journeys
+    window is read when the journeys are built (not held beside the other tables), keys
+    dictionary-encoded straight from the files."""
     from voc_pipeline.stages import impact, omnichannel, trends
 
     all_periods = sorted(set(dataset.periods()) | run_periods)
@@ -331,27 +333,22 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
     previous: aggregate.PreviousPeriod | None = None
     previous_jm: pd.DataFrame | None = None
     known: set[tuple[str, str]] = set()  # (keyword, polarity) of every earlier period
-    window: dict[str, pa.Table] = {}  # the last LOOKBACK_PERIODS periods' records, for journeys
-    journey_cols = omnichannel.RECORD_COLUMNS
+    window: list[str] = []  # the last LOOKBACK_PERIODS periods, for journeys
     for p in all_periods:
         if p > last_run:
             break
-        source = staging if p in run_periods else dataset
-        scores = ["rating_norm", "nps"] if p in run_periods else []
-        table = source.read_arrow("records", p, [*journey_cols, *scores])
-        window[p] = _window_part(table.select(journey_cols), p)
-        for old in sorted(window)[:-omnichannel.LOOKBACK_PERIODS]:
-            del window[old]
-        n_records = table.num_rows
+        window = [*window, p][-omnichannel.LOOKBACK_PERIODS:]
         if p not in run_periods:
             # An earlier committed period: only its counts are needed, for the next period's trend.
+            n_records = dataset.read_arrow("records", p, ["record_id"]).num_rows
             points = dataset.read("pain_points", p, ["stage", "keyword", "polarity", "mentions"])
             previous = aggregate.previous_from_points(p, n_records, points)
             previous_jm = dataset.read("journey_map", p)
             known |= trends.keys_of(points)
             continue
-        records = to_pandas_compact(table.select(["record_id", "sentiment", "rating_norm", "nps", "stages"]))
-        del table
+        records = to_pandas_compact(staging.read_arrow("records", p, ["record_id", "sentiment", "rating_norm", "nps",
+                                                                      "stages"]))
+        n_records = len(records)
         sentences = to_pandas_compact(staging.read_arrow("sentences", p, ["stage", "sentiment"]),
                                       dictionary=("stage", "sentiment"))
         mentions = staging.read(
@@ -362,14 +359,14 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
         points = aggregate.pain_points(records, quotes, mentions, taxonomy, previous)
         points = impact.add_impact(points, records, mentions)
         jm = aggregate.journey_map(records, sentences, points, taxonomy)
-        del sentences, quotes
+        del sentences, quotes, records
         jm = trends.journey_trend(jm, previous_jm, previous.period if previous else None)
         staging.write("pain_points", p, points)
         staging.write("journey_map", p, jm)
-        staging.write("alerts", p, trends.alerts(p, points, jm, previous, len(records)))
+        staging.write("alerts", p, trends.alerts(p, points, jm, previous, n_records))
         staging.write("pain_point_candidates", p, trends.candidates(p, points, mentions, known if previous else None))
-        del mentions, records
-        lookback = to_pandas_compact(pa.concat_tables(window.values()))
+        del mentions
+        lookback = _lookback(staging, dataset, run_periods, window)
         staging.write("journeys", p, omnichannel.journeys(lookback, p, taxonomy.order))
         del lookback
         previous = aggregate.previous_from_points(p, n_records, points)
@@ -377,15 +374,46 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
         known |= trends.keys_of(points)
 
 
-def _window_part(records: pa.Table, period: str) -> pa.Table:
-    """One period of the journeys window, compact: keys, channels and sentiments dictionary-encoded
-    (a 64-character customer key costs 4 bytes per record), plus the period (dictionary-encoded)."""
-    for name in ("customer_key", "channel", "sentiment"):
-        i = records.schema.get_field_index(name)
-        records = records.set_column(i, name, pc.dictionary_encode(records.column(i)).combine_chunks())
-    periods = pa.DictionaryArray.from_arrays(pa.array(np.zeros(records.num_rows, dtype=np.int32)),
-                                             pa.array([period], type=pa.string()))
-    return records.combine_chunks().append_column("period", periods)
+def _lookback(staging: Staging, dataset: OutputDataset, run_periods: set[str], periods: list[str]) -> pa.Table:
+    """The records of ``periods`` that journeys need, with their period. Customer keys, channels,
+    sentiments and periods are dictionary-encoded against one dictionary per column for the whole
+    window (a 64-character key costs 4 bytes per record; each distinct key is stored once)."""
+    from voc_pipeline.stages import omnichannel
+
+    encoded = ("customer_key", "channel", "sentiment", "period")
+    dictionaries = {name: pa.array([], type=pa.string()) for name in encoded}
+    codes: dict[str, list[np.ndarray]] = {name: [] for name in encoded}
+    plain: dict[str, list[pa.ChunkedArray]] = {"record_id": [], "created_at": [], "stages": []}
+    for q in periods:
+        source = staging if q in run_periods else dataset
+        part = source.read_arrow("records", q, omnichannel.RECORD_COLUMNS)
+        for name in plain:
+            plain[name].append(part.column(name))
+        for name in encoded:
+            values = part.column(name) if name != "period" else pa.array([q] * min(part.num_rows, 1), type=pa.string())
+            c, dictionaries[name] = _encode_into(values, dictionaries[name])
+            codes[name].append(np.repeat(c, part.num_rows) if name == "period" and len(c) else c)
+        del part
+    columns = {}
+    for name in [*omnichannel.RECORD_COLUMNS, "period"]:
+        if name in plain:
+            columns[name] = pa.chunked_array([c for part in plain[name] for c in part.chunks],
+                                             type=TABLE_SCHEMAS["records"].field(name).type)
+        else:
+            columns[name] = pa.chunked_array(
+                [pa.DictionaryArray.from_arrays(pa.array(c, mask=c < 0), dictionaries[name]) for c in codes[name]],
+                type=pa.dictionary(pa.int32(), pa.string()))
+    return pa.table(columns)
+
+
+def _encode_into(values: pa.ChunkedArray | pa.Array, dictionary: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """int32 codes of ``values`` in ``dictionary`` (-1 for null), extended by the values it lacks."""
+    unseen = pc.filter(pc.unique(values), pc.invert(pc.is_in(pc.unique(values), value_set=dictionary)))
+    unseen = pc.drop_null(unseen)
+    if len(unseen):
+        dictionary = pa.concat_arrays([dictionary, unseen.cast(pa.string())])
+    index = pc.index_in(values, value_set=dictionary)
+    return pc.fill_null(index, -1).to_numpy().astype(np.int32), dictionary
 
 
 def _unchanged(dataset: OutputDataset, accounts: Iterable[FileAccount], cfg_hash: str, period: str | None) -> bool:

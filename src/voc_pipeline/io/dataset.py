@@ -117,8 +117,8 @@ class Staging:
         return _read_partition(self.root / table / f"period={period}", table, columns)
 
     def read_arrow(self, table: str, period: str, columns: list[str] | None = None,
-                   filter: pc.Expression | None = None) -> pa.Table:
-        return _read_arrow(self.root / table / f"period={period}", table, columns, filter)
+                   filter: pc.Expression | None = None, dictionary: tuple[str, ...] = ()) -> pa.Table:
+        return _read_arrow(self.root / table / f"period={period}", table, columns, filter, dictionary)
 
     def read_sentences(self, period: str, pairs: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
         """The staged sentences of the given (record_id, sentence_index) pairs only (a filtered scan:
@@ -143,12 +143,22 @@ def _read_partition(folder: Path | None, table: str, columns: list[str] | None) 
 
 
 def _read_arrow(folder: Path | None, table: str, columns: list[str] | None,
-                filter: pc.Expression | None = None) -> pa.Table:
+                filter: pc.Expression | None = None, dictionary: tuple[str, ...] = (),
+                limit: int | None = None) -> pa.Table:
+    """One partition as Arrow; the ``dictionary`` string columns decoded straight into dictionary
+    arrays (a repeated 64-character key then costs its index, not its bytes, per row)."""
     schema = TABLE_SCHEMAS[table]
+    for name in dictionary:
+        i = schema.get_field_index(name)
+        schema = schema.set(i, pa.field(name, pa.dictionary(pa.int32(), schema.field(i).type)))
     if folder is None or not folder.is_dir():
         empty = schema.empty_table()
         return empty.select(columns) if columns else empty
-    return ds.dataset(folder, format="parquet", schema=schema).to_table(columns=columns, filter=filter)
+    fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=list(dictionary)))
+    data = ds.dataset(folder, format=fmt, schema=schema)
+    if limit is not None:
+        return data.head(limit, columns=columns, filter=filter)
+    return data.to_table(columns=columns, filter=filter)
 
 
 def _one_chunk(array: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -163,7 +173,7 @@ def to_pandas_compact(data: pa.Table, dictionary: tuple[str, ...] | list[str] = 
         i = data.schema.get_field_index(name)
         if i >= 0 and not pa.types.is_dictionary(data.schema.field(i).type):
             data = data.set_column(i, name, pc.dictionary_encode(data.column(i)))
-    data = data.unify_dictionaries().combine_chunks()
+    data = data.unify_dictionaries()
 
     def mapper(t: pa.DataType):
         return pd.ArrowDtype(t) if pa.types.is_list(t) or pa.types.is_large_list(t) else None
@@ -289,8 +299,12 @@ class OutputDataset:
         return _retry(lambda: _read_partition(self.committed_view().folder(table, period), table, columns))
 
     def read_arrow(self, table: str, period: str, columns: list[str] | None = None,
-                   filter: pc.Expression | None = None) -> pa.Table:
-        return _retry(lambda: _read_arrow(self.committed_view().folder(table, period), table, columns, filter))
+                   filter: pc.Expression | None = None, dictionary: tuple[str, ...] = (),
+                   limit: int | None = None) -> pa.Table:
+        """A committed partition as Arrow: ``columns`` only, rows matching ``filter``, the ``dictionary``
+        string columns dictionary-encoded, the first ``limit`` rows only (reads no further)."""
+        return _retry(lambda: _read_arrow(self.committed_view().folder(table, period), table, columns, filter,
+                                          dictionary, limit))
 
     def carry_over(self, staging: Staging, period: str, replaced_files: set[str]) -> int:
         """Copy a committed period's rows that came from files *not* in this run into staging.

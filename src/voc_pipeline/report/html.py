@@ -14,6 +14,8 @@ import math
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from voc_pipeline.errors import OutputError
 from voc_pipeline.io.dataset import OutputDataset
@@ -198,11 +200,24 @@ def _journey_table(jm: pd.DataFrame) -> str:
             + "".join(rows) + "</table>")
 
 
-def _stage_channel(records: pd.DataFrame, jm: pd.DataFrame) -> str:
+def _stage_channel(records: pd.DataFrame | pa.Table, jm: pd.DataFrame) -> str:
     """Records per stage x channel of the period (a record counts on each of its stages)."""
-    if records.empty:
+    if len(records) == 0:
         return ""
-    ex = records.assign(stage=records["stages"].map(lambda s: _list(s) or ["unmapped"])).explode("stage")
+    if isinstance(records, pa.Table):
+        # columnar: (stage, channel) of each record x stage, without a Python list per record
+        stages, channel = records.column("stages"), records.column("channel")
+        flat = pc.list_flatten(stages)
+        parent = pc.list_parent_indices(stages)
+        bare = pc.indices_nonzero(pc.equal(pc.fill_null(pc.list_value_length(stages), 0), 0))
+        ex = pd.DataFrame({
+            "stage": pa.concat_arrays([flat.combine_chunks().cast(pa.string()),
+                                       pa.array(["unmapped"] * len(bare), type=pa.string())]).to_pandas(),
+            "channel": pa.concat_arrays([channel.take(parent).combine_chunks().cast(pa.string()),
+                                         channel.take(bare).combine_chunks().cast(pa.string())]).to_pandas(),
+        })
+    else:
+        ex = records.assign(stage=records["stages"].map(lambda s: _list(s) or ["unmapped"])).explode("stage")
     counts = ex.groupby(["stage", "channel"]).size().unstack(fill_value=0)
     order = jm.sort_values("stage_order")[["stage", "stage_name"]].itertuples(index=False)
     top = max(int(counts.to_numpy().max()), 1) if counts.size else 1
@@ -271,7 +286,8 @@ def _candidates(cands: pd.DataFrame) -> str:
             "<th>고객의 말</th></tr>" + rows + "</table>")
 
 
-def _journeys(journeys: pd.DataFrame, names: dict[str, str]) -> str:
+def _journeys(journeys: pd.DataFrame, names: dict[str, str], top_paths: list | None = None) -> str:
+    """``journeys`` without ``path`` is fine when ``top_paths`` (the paths of the first 15 rows) is given."""
     if journeys.empty:
         return "<p class=muted>여러 번 문의한 고객 없음 / no multi-contact journeys</p>"
     n = len(journeys)
@@ -280,14 +296,21 @@ def _journeys(journeys: pd.DataFrame, names: dict[str, str]) -> str:
     cross_rep = int((journeys["cross_channel_repeats"] > 0).sum())
     summary = (f"<p>여러 번 문의한 고객 {n:,}명 · 채널을 넘나든 여정 {cross:,} · 반복 문의가 있는 여정 {repeat:,} · "
                f"<b>채널 간 반복 문의 {cross_rep:,}</b> <span class=muted>(같은 고객·같은 단계·7일 이내)</span></p>")
-    by_stage = pd.Series([s for ss in journeys["repeat_stages"] for s in _list(ss)], dtype="object").value_counts()
+    repeat_stages = journeys["repeat_stages"]
+    if isinstance(repeat_stages.dtype, pd.ArrowDtype):
+        flat = pc.list_flatten(pa.array(repeat_stages)).to_numpy(zero_copy_only=False)
+    else:
+        flat = [s for ss in repeat_stages for s in _list(ss)]
+    by_stage = pd.Series(flat, dtype="object").value_counts()
     stage_line = ""
     if not by_stage.empty:
         stage_line = "<p class=q>반복 문의 단계: " + ", ".join(
             f"{_e(names.get(s, s))} {v}" for s, v in by_stage.items()) + "</p>"
     rows = []
-    for r in journeys.head(15).itertuples(index=False):
-        steps = _list(r.path)
+    top = journeys.head(15)
+    paths = top_paths if top_paths is not None else top["path"].tolist()
+    for r, r_path in zip(top.itertuples(index=False), paths, strict=True):
+        steps = _list(r_path)
         hidden = max(len(steps) - PATH_STEPS, 0)
         path = (f"<span class=muted>… 앞선 {hidden}건 → </span>" if hidden else "") + " → ".join(
             _channel(step.split(":", 1)[0]) + "<span class=q>" + _e(
@@ -305,9 +328,13 @@ def _journeys(journeys: pd.DataFrame, names: dict[str, str]) -> str:
 
 
 def _volume_table(records: pd.DataFrame) -> str:
+    """``records``: one row per record (period, channel), or already counted (period, channel, records)."""
     if records.empty:
         return ""
-    counts = records.groupby(["period", "channel"]).size().unstack(fill_value=0)
+    if "records" in records.columns:
+        counts = records.set_index(["period", "channel"])["records"].sort_index().unstack(fill_value=0)
+    else:
+        counts = records.groupby(["period", "channel"]).size().unstack(fill_value=0)
     head = "".join(f"<th class=num>{_channel(c)}</th>" for c in counts.columns)
     body = "".join(
         f"<tr><td>{_e(p)}</td>" + "".join(f"<td class=num>{v:,}</td>" for v in row)
@@ -358,20 +385,23 @@ def render_report(dataset: OutputDataset) -> str:
     points = dataset.read("pain_points", latest)
     history = pd.concat([dataset.read("pain_points", p, ["stage", "keyword", "polarity", "mentions"]).assign(period=p)
                          for p in recent], ignore_index=True)
-    records = pd.concat([dataset.read("records", p, ["channel"]).assign(period=p) for p in recent])
-    latest_records = dataset.read("records", latest, ["channel", "stages"])
+    # records and journeys grow with the input: read columnar and counted, never a row of objects each
+    records = _channel_counts(dataset, recent)
+    latest_records = dataset.read_arrow("records", latest, ["channel", "stages"], dictionary=("channel",))
     alerts = dataset.read("alerts", latest)
     cands = dataset.read("pain_point_candidates", latest)
-    journeys = dataset.read("journeys", latest)
+    journeys = dataset.read_arrow("journeys", latest, _JOURNEY_SUMMARY).to_pandas(
+        types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)
+    top_paths = dataset.read_arrow("journeys", latest, ["path"], limit=15).column("path").to_pylist()
     manifests = dataset.manifests()
     names = dict(zip(jm["stage"], jm["stage_name"], strict=True))
     series = _series(history, recent)
-    prev_records = len(dataset.read("records", prev, ["record_id"])) if prev else None
+    prev_records = dataset.read_arrow("records", prev, ["record_id"]).num_rows if prev else None
     body = [
         f"<h1>고객 여정 VOC 보고서 · {_e(latest)}</h1>",
         f"<p class=muted>기간 {_e(', '.join(periods))} · 비교 기준 {_e(prev or '없음')} · "
         "모든 인용문은 개인정보 마스킹됨, 고객 키는 가명</p>",
-        _cards(len(latest_records), prev_records, alerts, journeys, jm, manifests[-1] if manifests else None),
+        _cards(latest_records.num_rows, prev_records, alerts, journeys, jm, manifests[-1] if manifests else None),
         f"<h2>알림 / alerts ({len(alerts)})</h2>",
         _alerts(alerts),
         "<h2>여정 감성 곡선 / journey emotion curve (감성지수 = 100 × (긍정 − 부정 문장 비율))</h2>",
@@ -388,7 +418,7 @@ def render_report(dataset: OutputDataset) -> str:
         "<h2>새 키 후보 / pain-point candidates</h2>",
         _candidates(cands),
         "<h2>옴니채널 여정 / omnichannel journeys</h2>",
-        _journeys(journeys, names),
+        _journeys(journeys, names, top_paths),
         "<h2>기간 × 채널 규모 / volume by period and channel</h2>",
         _volume_table(records),
         "<h2>처리 내역 / run accounting</h2>",
@@ -396,6 +426,21 @@ def render_report(dataset: OutputDataset) -> str:
     ]
     return (f"<!doctype html><html lang=ko><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
             f"<title>VOC report {_e(latest)}</title><style>{_CSS}</style></head><body>{''.join(body)}</body></html>")
+
+
+_JOURNEY_SUMMARY = ["customer_key", "records", "span_days", "cross_channel", "repeat_contacts", "cross_channel_repeats",
+                    "repeat_contact", "repeat_stages", "negative_records"]
+
+
+def _channel_counts(dataset: OutputDataset, periods: list[str]) -> pd.DataFrame:
+    """(period, channel, records) of each period, counted in Arrow."""
+    rows = []
+    for p in periods:
+        channels = dataset.read_arrow("records", p, ["channel"], dictionary=("channel",)).column("channel")
+        for item in pc.value_counts(channels.cast(pa.string())).to_pylist():
+            if item["values"] is not None:
+                rows.append({"period": p, "channel": item["values"], "records": item["counts"]})
+    return pd.DataFrame(rows, columns=["period", "channel", "records"]).astype({"records": "int64"})
 
 
 def write_report(root: str | Path) -> Path:

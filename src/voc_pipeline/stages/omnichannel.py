@@ -34,53 +34,62 @@ JOURNEY_COLUMNS = [
 ]
 
 
-def journeys(records: pd.DataFrame, period: str, stage_order=None, repeat_days: float = REPEAT_DAYS) -> pd.DataFrame:
+def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
+             repeat_days: float = REPEAT_DAYS) -> pd.DataFrame:
     """One row per customer with >= 2 records in ``records`` (the lookback window, with a
     ``period`` column) whose last contact falls in ``period``.
 
-    Vectorised over the whole window (numpy over integer codes; a window holds up to
-    ``LOOKBACK_PERIODS`` periods of records): string columns may be categoricals, ``stages`` lists
-    or an Arrow list column. The list columns of the result are Arrow lists (``pd.ArrowDtype``);
-    a cell reads back as a Python list."""
-    if records.empty:
+    Vectorised over the whole window (an Arrow sort, then numpy over integer codes, ~30 bytes per
+    record of the window): ``records`` is a pandas frame or an Arrow table (what the pipeline
+    passes: keys, channels and periods dictionary-encoded, read straight from the staged files).
+    The list columns of the result are Arrow lists (``pd.ArrowDtype``); a cell reads back as a
+    Python list."""
+    if isinstance(records, pd.DataFrame):
+        if records.empty:
+            return pd.DataFrame(columns=JOURNEY_COLUMNS)
+        records = pa.Table.from_pandas(records[[*RECORD_COLUMNS, "period"]], preserve_index=False)
+    if records.num_rows == 0:
         return pd.DataFrame(columns=JOURNEY_COLUMNS)
     order = stage_order or (lambda s: 0)
-    key_codes, key_values = _codes(records["customer_key"])
-    usable = np.array([len(str(k)) > 0 for k in key_values], dtype=bool)
-    rows = np.flatnonzero((key_codes >= 0) & usable[np.maximum(key_codes, 0)]) if len(key_values) else np.empty(0, int)
-    if not len(rows):
+    key_codes, key_values = _codes(records.column("customer_key"))
+    usable = pc.greater(pc.utf8_length(key_values), 0).to_numpy(zero_copy_only=False)
+    if not usable.any():
         return pd.DataFrame(columns=JOURNEY_COLUMNS)
 
-    # sort like sort_values(["customer_key", "created_at", "record_id"], kind="stable"), NaT last
-    key_rank = _ranks(key_values)[key_codes]
-    created = pd.to_datetime(records["created_at"])
-    ticks, unit_ns = _ticks(created)
+    # sort like sort_values(["customer_key", "created_at", "record_id"], kind="stable"), NaT last;
+    # rows without a usable key sort first (rank -1) and are dropped
+    key_rank = _ranks(key_values)
+    key_rank[~usable] = -1
+    key_rank = np.where(key_codes >= 0, key_rank[np.maximum(key_codes, 0)], -1).astype(np.int32)
+    created = records.column("created_at")
+    ticks = pc.fill_null(pc.cast(created, pa.int64()), np.iinfo(np.int64).min).to_numpy()
+    unit_ns = int(np.timedelta64(1, created.type.unit) // np.timedelta64(1, "ns"))
     nat = ticks == np.iinfo(np.int64).min
-    ticks_sorting = np.where(nat, np.iinfo(np.int64).max, ticks)
-    rid_codes, _ = pd.factorize(records["record_id"], sort=True)
-    rid_codes = np.where(rid_codes < 0, np.iinfo(np.int64).max, rid_codes)
-    rows = rows[np.lexsort((rid_codes[rows], ticks_sorting[rows], key_rank[rows]))]
+    sorting = pa.table({"k": key_rank, "t": np.where(nat, np.iinfo(np.int64).max, ticks),
+                        "r": records.column("record_id")})
+    rows = pc.sort_indices(sorting, sort_keys=[("k", "ascending"), ("t", "ascending"), ("r", "ascending")])
+    del sorting
+    rows = rows.to_numpy().astype(np.int64)
+    rows = rows[key_rank[rows] >= 0]
 
     # customers with >= 2 records whose last record (in that order) is in ``period``
-    g = key_rank[rows]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    sizes = np.diff(np.r_[starts, len(rows)])
-    period_codes, period_values = _codes(records["period"])
-    wanted = [i for i, v in enumerate(period_values) if v == period]
+    starts, sizes = _runs(key_rank[rows])
+    period_codes, period_values = _codes(records.column("period"))
+    wanted = np.flatnonzero(pc.fill_null(pc.equal(period_values, period), False).to_numpy(zero_copy_only=False))
     last_in_period = np.isin(period_codes[rows[starts + sizes - 1]], wanted)
-    keep = np.repeat((sizes >= 2) & last_in_period, sizes)
-    rows = rows[keep]
+    del period_codes
+    rows = rows[np.repeat((sizes >= 2) & last_in_period, sizes)]
     if not len(rows):
         return pd.DataFrame(columns=JOURNEY_COLUMNS)
-    g = key_rank[rows]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    sizes = np.diff(np.r_[starts, len(rows)])
-    group = np.repeat(np.arange(len(starts)), sizes)
+    starts, sizes = _runs(key_rank[rows])
+    del key_rank
+    group = np.repeat(np.arange(len(starts), dtype=np.int32), sizes)
 
-    masks, stage_names = _stage_masks(records["stages"])
+    masks, stage_names = _stage_masks(records.column("stages"))
     masks = masks[rows]
-    chan_codes, chan_values = _codes(records["channel"])
+    chan_codes, chan_values = _codes(records.column("channel"))
     chan = chan_codes[rows]
+    del chan_codes
     ticks, nat = ticks[rows], nat[rows]
 
     # repeat contacts: an earlier record of the customer sharing a stage, at most repeat_days before.
@@ -90,10 +99,9 @@ def journeys(records: pd.DataFrame, period: str, stage_order=None, repeat_days: 
     repeat = np.zeros(len(rows), dtype=bool)
     cross = np.zeros(len(rows), dtype=bool)
     shared = np.zeros(len(rows), dtype=masks.dtype)
-    first_of = starts[group]
-    cand = np.flatnonzero(~nat)
+    first_of = np.repeat(starts, sizes)
     k = 1
-    cand = cand[cand - k >= first_of[cand]]
+    cand = np.flatnonzero(~nat & (np.arange(len(rows)) - k >= first_of))
     while len(cand):
         earlier = cand - k
         ok = ticks[cand] - ticks[earlier] <= window
@@ -105,47 +113,51 @@ def journeys(records: pd.DataFrame, period: str, stage_order=None, repeat_days: 
         shared[cand] |= common
         k += 1
         cand = cand[cand - k >= first_of[cand]]
+    del first_of, ticks, nat
 
     # per customer
     ends = starts + sizes - 1
     repeats = np.add.reduceat(repeat.astype(np.int64), starts)
     cross_repeats = np.add.reduceat(cross.astype(np.int64), starts)
-    sent_codes, sent_values = _codes(records["sentiment"])
-    neg = np.isin(sent_codes[rows], [i for i, v in enumerate(sent_values) if v == "neg"])
-    negative = np.add.reduceat(neg.astype(np.int64), starts)
+    del repeat, cross
+    sent_codes, sent_values = _codes(records.column("sentiment"))
+    neg_codes = np.flatnonzero(pc.fill_null(pc.equal(sent_values, "neg"), False).to_numpy(zero_copy_only=False))
+    negative = np.add.reduceat(np.isin(sent_codes[rows], neg_codes).astype(np.int64), starts)
+    last_sent = sent_codes[rows[ends]]
+    del sent_codes
     all_stages = np.bitwise_or.reduceat(masks, starts)
     repeat_stages = np.bitwise_or.reduceat(shared, starts)
+    del shared
 
     # channels in order of first contact, per customer
-    n_chan = len(chan_values) + 1
-    pair = group.astype(np.int64) * n_chan + (chan + 1)
+    pair = group.astype(np.int64) * (len(chan_values) + 1) + (chan + 1)
     _, first_pos = np.unique(pair, return_index=True)
+    del pair
     first_pos.sort()
-    channel_names = np.array([*(str(v) for v in chan_values), "nan"], dtype=object)
+    channel_names = [*(str(v) for v in chan_values.to_pylist()), "nan"]
     n_channels = np.bincount(group[first_pos], minlength=len(starts))
-    channels = _lists(n_channels, channel_names[chan[first_pos]])
+    channels = _lists(n_channels, pa.array(channel_names, type=pa.string()).take(pa.array(chan[first_pos])))
 
     def names_of(mask) -> list[str]:
         return sorted((n for b, n in enumerate(stage_names) if int(mask) >> b & 1), key=lambda s: (order(s), s))
 
-    stage_lists = _mask_lists(all_stages, names_of)
-    repeat_lists = _mask_lists(repeat_stages, names_of)
     # path: "channel:stage/stage" per record (unmapped when it has no mapped stage)
-    combo = pd.MultiIndex.from_arrays([chan, masks])
-    combo_codes, combo_values = pd.factorize(combo)
+    combo_codes, combo_values = pd.factorize(pd.MultiIndex.from_arrays([chan, masks]))
+    del chan, masks
     steps = pa.array([f"{channel_names[c]}:{'/'.join(names_of(m)) or UNMAPPED_STAGE}" for c, m in combo_values],
                      type=pa.string())
     path = _lists(sizes, steps.take(pa.array(combo_codes)))
-    record_ids = _lists(sizes, _arrow(records["record_id"]).take(pa.array(rows)))
+    del combo_codes
+    record_ids = _lists(sizes, records.column("record_id").take(pa.array(rows)))
 
-    created = created.iloc[rows].reset_index(drop=True)
-    first_contact = created.iloc[starts].reset_index(drop=True)
-    last_contact = created.iloc[ends].reset_index(drop=True)
+    first_contact = created.take(pa.array(rows[starts])).to_pandas()
+    last_contact = created.take(pa.array(rows[ends])).to_pandas()
+    sentiments = pa.array([*sent_values.to_pylist(), None], type=pa.string())
     out = pd.DataFrame({
         "period": period,
-        "customer_key": pd.array([str(key_values[key_codes[r]]) for r in rows[starts]], dtype="str"),
+        "customer_key": pd.Series(key_values.take(pa.array(key_codes[rows[starts]])), dtype="str"),
         "channels": channels,
-        "stages": stage_lists,
+        "stages": _mask_lists(all_stages, names_of),
         "records": sizes.astype(np.int64),
         "record_ids": record_ids,
         "path": path,
@@ -156,61 +168,64 @@ def journeys(records: pd.DataFrame, period: str, stage_order=None, repeat_days: 
         "repeat_contacts": repeats,
         "cross_channel_repeats": cross_repeats,
         "repeat_contact": repeats > 0,
-        "repeat_stages": repeat_lists,
+        "repeat_stages": _mask_lists(repeat_stages, names_of),
         "negative_records": negative,
-        "last_sentiment": pd.array([sent_values[c] if c >= 0 else None for c in sent_codes[rows[ends]]], dtype="str"),
+        "last_sentiment": pd.Series(sentiments.take(pa.array(np.where(last_sent < 0, len(sent_values), last_sent))),
+                                    dtype="str"),
     })[JOURNEY_COLUMNS]
-    by = np.lexsort((_ranks(out["customer_key"].to_numpy(dtype=object)), -out["records"].to_numpy(),
-                     -out["repeat_contacts"].to_numpy(), -out["cross_channel_repeats"].to_numpy()))
-    return out.take(by).reset_index(drop=True)
+    by = pc.sort_indices(pa.table({"x": -cross_repeats, "r": -repeats, "n": -out["records"].to_numpy(),
+                                   "k": key_values.take(pa.array(key_codes[rows[starts]]))}),
+                         sort_keys=[("x", "ascending"), ("r", "ascending"), ("n", "ascending"), ("k", "ascending")])
+    return out.take(by.to_numpy()).reset_index(drop=True)
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(int64 code per row, -1 for missing; the distinct values) of a column, categorical or not."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy().astype(np.int64), values.cat.categories.to_numpy(dtype=object)
-    codes, uniques = pd.factorize(values)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, length) of each run of equal values in a sorted array."""
+    if not len(sorted_keys):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    return starts, np.diff(np.r_[starts, len(sorted_keys)])
 
 
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """Rank of each value in sorted (code point) order."""
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """(int32 code per row, -1 for missing; the distinct values) of a string or dictionary column."""
+    if pa.types.is_dictionary(column.type) and column.num_chunks and not all(
+            c.dictionary.equals(column.chunk(0).dictionary) for c in column.chunks[1:]):
+        column = column.cast(column.type.value_type)   # chunks with their own dictionaries: encode anew
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    if column.num_chunks == 0:
+        return np.empty(0, dtype=np.int32), pa.array([], type=column.type.value_type)
+    dictionary = column.chunk(0).dictionary
+    codes = np.concatenate([pc.fill_null(chunk.indices, -1).to_numpy().astype(np.int32) for chunk in column.chunks])
+    return codes, dictionary
+
+
+def _ranks(values: pa.Array) -> np.ndarray:
+    """Rank of each value in sorted (code point = UTF-8 byte) order."""
     ranks = np.empty(len(values), dtype=np.int64)
-    ranks[np.argsort(np.asarray(values, dtype=object), kind="stable")] = np.arange(len(values))
+    ranks[pc.sort_indices(values).to_numpy()] = np.arange(len(values))
     return ranks
 
 
-def _arrow(values: pd.Series, type_: pa.DataType | None = None) -> pa.Array:
-    """A column as one Arrow array (zero-copy for Arrow-backed columns); ``type_`` default string."""
-    if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
-        array = pa.array(values)
-        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    return pa.array(values.to_numpy(dtype=object), type=type_ or pa.string(), from_pandas=True)
-
-
-def _ticks(created: pd.Series) -> tuple[np.ndarray, int]:
-    """(int64 ticks since the epoch, NaT = int64 min; nanoseconds per tick) of a datetime column."""
-    if isinstance(created.dtype, pd.DatetimeTZDtype):
-        created = created.dt.tz_convert("UTC").dt.tz_localize(None)
-    unit = np.datetime_data(created.dtype)[0]
-    return created.to_numpy().view(np.int64), int(np.timedelta64(1, unit) // np.timedelta64(1, "ns"))
-
-
-def _stage_masks(stages: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """One bitmask per record of its journey stages (``unmapped`` left out), and the bit -> stage names."""
-    lists = _arrow(stages, pa.list_(pa.string()))
-    flat = pc.list_flatten(lists)
-    parents = pc.list_parent_indices(lists).to_numpy()
-    encoded = pc.dictionary_encode(flat)
-    names = [n for n in encoded.dictionary.to_pylist() if n is not None and n != UNMAPPED_STAGE]
+def _stage_masks(stages: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """One bitmask per record of its journey stages (``unmapped`` left out), and the bit -> stage
+    names. The narrowest unsigned type that holds every stage; Python ints beyond 64 stages."""
+    flat = pc.list_flatten(stages)
+    dictionary = pc.unique(flat).to_pylist()
+    names = [n for n in dictionary if n is not None and n != UNMAPPED_STAGE]
     bit_of = {n: b for b, n in enumerate(names)}
-    wide = len(names) >= 63
-    dtype = object if wide else np.uint64
-    bits = np.array([(1 << bit_of[n]) if n in bit_of else 0 for n in encoded.dictionary.to_pylist()], dtype=dtype)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    valid = ~np.asarray(encoded.indices.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    dtype = next((t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if len(names) <= np.iinfo(t).bits), object)
+    bits = np.array([(1 << bit_of[n]) if n in bit_of else 0 for n in dictionary], dtype=dtype)
+    values = pa.array(dictionary, type=pa.string())
     masks = np.zeros(len(stages), dtype=dtype)
-    np.bitwise_or.at(masks, parents[valid], bits[codes[valid].astype(np.int64)])
+    offset = 0
+    for chunk in stages.chunks:
+        parents = pc.list_parent_indices(chunk).to_numpy() + offset
+        codes = pc.index_in(pc.list_flatten(chunk), value_set=values)
+        valid = pc.is_valid(pc.list_flatten(chunk)).to_numpy(zero_copy_only=False)
+        np.bitwise_or.at(masks, parents[valid], bits[pc.fill_null(codes, 0).to_numpy()[valid]])
+        offset += len(chunk)
     return masks, names
 
 
@@ -222,9 +237,10 @@ def _mask_lists(masks: np.ndarray, names_of) -> pd.Series:
                   pa.array([n for c in codes for n in lists[c]], type=pa.string()))
 
 
-def _lists(sizes: np.ndarray, values) -> pd.Series:
+def _lists(sizes: np.ndarray, values: pa.Array | pa.ChunkedArray) -> pd.Series:
     """An Arrow list<string> column from per-row sizes and the flat values (in row order)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     offsets = np.r_[0, np.cumsum(sizes)].astype(np.int32)
-    values = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
     array = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values.cast(pa.string()))
     return pd.Series(pd.arrays.ArrowExtensionArray(array))
