@@ -108,11 +108,11 @@ def main() -> None:
         t0 = time.perf_counter()
         kt.morphemes(nsmc["text"].tolist()[:4000])
         kiwi_tps = 4000 / (time.perf_counter() - t0)
-        sp = throughput(load_tagger(str(mdir), batch_size=64, threads=2), morphs, repeats=3)
+        sp = throughput(load_tagger(str(mdir), batch_size=64, threads=2), morphs, repeats=3)   # the default backend
         ref = reference_texts_per_s(2)
         res["throughput"] = {"tagger_texts_per_s": sp["texts_per_s"], "reference_12L256H_fp32_texts_per_s": round(ref, 1),
                              "speedup": round(sp["texts_per_s"] / ref, 2), "kiwi_texts_per_s": round(kiwi_tps, 1),
-                             "threads": 2, "batch_size": 64}
+                             "threads": 2, "batch_size": 64, "backend": sp.get("backend")}
         print("throughput", res["throughput"])
     out = Path(args.out) if args.out else mdir / "eval_results.json"
     out.write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")

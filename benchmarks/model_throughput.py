@@ -60,15 +60,17 @@ def main() -> None:
     morphs = kt.morphemes(texts)
     t_kiwi = time.perf_counter() - t0
     res = {"threads": args.threads, "n": len(texts), "kiwi_texts_per_s": round(len(texts) / t_kiwi, 1)}
-    for quant in (True, False):
-        tagger = load_tagger(args.model, batch_size=64, threads=args.threads, quantize=quant)
+    variants = {"int8": {"backend": "auto"}, "torch_int8": {"backend": "torch"},
+                "fp32": {"backend": "torch", "quantize": False}}
+    for key, kwargs in variants.items():
+        tagger = load_tagger(args.model, batch_size=64, threads=args.threads, **kwargs)
+        res[f"tagger_{key}_backend"] = tagger.backend_name
         tagger.predict(morphs[:256])
         best = 0.0
         for _ in range(3):
             t0 = time.perf_counter()
             tagger.predict(morphs)
             best = max(best, len(texts) / (time.perf_counter() - t0))
-        key = "int8" if quant else "fp32"
         res[f"tagger_{key}_texts_per_s"] = round(best, 1)
         res[f"tagger_{key}_with_kiwi_texts_per_s"] = round(len(texts) / (len(texts) / best + t_kiwi), 1)
     res["reference_12L256H_fp32_texts_per_s"] = round(reference_texts_per_s(args.threads), 1)

@@ -37,7 +37,10 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         "(WordPiece over Kiwi morpheme forms) + Kiwi POS-tag embedding",
         "- heads: [CLS ⊕ mean-pool] → tanh → sentiment (3) and rating regression (aux); first subword of each morpheme → span (7)",
         f"- window: {conf.get('max_morphemes', '?')} morphemes / {conf.get('max_subwords', '?')} subwords (morphemes beyond: `O`, confidence 0)",
-        f"- calibration temperature: {conf.get('calibration_temperature', 1.0):.4f}; CPU inference: int8 dynamic quantization of Linear layers = {conf.get('quantize_int8', False)}",
+        f"- calibration temperature: {conf.get('calibration_temperature', 1.0):.4f}; CPU inference: "
+        + ("ONNX Runtime over `model.int8.onnx` (Linear layers int8, dynamic quantization; no torch needed)"
+           if (model_dir / "model.int8.onnx").is_file() else
+           f"torch, int8 dynamic quantization of Linear layers = {conf.get('quantize_int8', False)}"),
         f"- files: {size / 1e6:.1f} MB (weights stored fp16, loaded fp32)",
         "",
         "## Data and recipe",
