@@ -27,7 +27,7 @@ from voc_pipeline import __version__
 from voc_pipeline._hashing import sha256_file
 from voc_pipeline.config import PipelineConfig, SourceConfig, domain_path
 from voc_pipeline.errors import AccountingError, InputNotFoundError, UsageError
-from voc_pipeline.io.dataset import OutputDataset, Staging, to_pandas_compact
+from voc_pipeline.io.dataset import OutputDataset, Staging, release_freed_memory, to_pandas_compact
 from voc_pipeline.schema import TABLE_SCHEMAS
 from voc_pipeline.stages import aggregate
 from voc_pipeline.stages.ingest import display_path
@@ -366,9 +366,11 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
         staging.write("alerts", p, trends.alerts(p, points, jm, previous, n_records))
         staging.write("pain_point_candidates", p, trends.candidates(p, points, mentions, known if previous else None))
         del mentions
+        release_freed_memory()
         lookback = _lookback(staging, dataset, run_periods, window)
         staging.write("journeys", p, omnichannel.journeys(lookback, p, taxonomy.order))
         del lookback
+        release_freed_memory()
         previous = aggregate.previous_from_points(p, n_records, points)
         previous_jm = jm
         known |= trends.keys_of(points)

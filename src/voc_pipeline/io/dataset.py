@@ -30,6 +30,7 @@ Folders starting with '.' (staging, trash) are never listed directly.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import json
 import os
@@ -47,8 +48,33 @@ import pyarrow.parquet as pq
 from voc_pipeline.errors import OutputError
 from voc_pipeline.schema import TABLE_SCHEMAS
 
+#: rows per Parquet row group: a reader of the first rows (the report's top journeys) or of a few
+#: columns decodes at most this many values at once
+ROW_GROUP_ROWS = 16_384
 _JOURNAL = ".journal.json"
 _LOCK = ".lock"
+
+
+def release_freed_memory() -> None:
+    """Hand memory that was freed but kept for reuse back to the OS: Arrow's pool (mimalloc keeps
+    freed pages; ``release_unused``) and, on glibc, the C heap of Python objects and numpy
+    arrays (``malloc_trim``). Called between the pipeline's phases and aggregation periods so
+    that one period's tables do not stay in the process's RSS under the next one's
+    (benchmarks/README.md, "Peak RSS by input size")."""
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc():
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:   # not glibc (macOS, musl): nothing to trim
+        return None
+
+
+_LIBC = _glibc()
 
 
 def _fsync_write(path: Path, data: bytes) -> None:
@@ -94,7 +120,8 @@ class Staging:
         self._parts[(table, period)] = n + 1
         folder = self.root / table / f"period={period}"
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(to_arrow(table, frame), folder / f"part-{n:05d}.parquet", compression="zstd")
+        pq.write_table(to_arrow(table, frame), folder / f"part-{n:05d}.parquet", compression="zstd",
+                       row_group_size=ROW_GROUP_ROWS)
 
     def write_arrow(self, table: str, period: str, data: pa.Table) -> None:
         if data.num_rows == 0:
@@ -103,7 +130,7 @@ class Staging:
         self._parts[(table, period)] = n + 1
         folder = self.root / table / f"period={period}"
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(data, folder / f"part-{n:05d}.parquet", compression="zstd")
+        pq.write_table(data, folder / f"part-{n:05d}.parquet", compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
     def write_by_period(self, table: str, frame: pd.DataFrame, period_column: str = "period") -> None:
         for period, group in frame.groupby(period_column, sort=True):

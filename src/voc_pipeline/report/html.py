@@ -67,7 +67,7 @@ def _fmt(value, digits: int = 0, sign: bool = False) -> str:
 
 
 def _list(value) -> list:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return []
     return list(value)
 
@@ -287,7 +287,8 @@ def _candidates(cands: pd.DataFrame) -> str:
 
 
 def _journeys(journeys: pd.DataFrame, names: dict[str, str], top_paths: list | None = None) -> str:
-    """``journeys`` without ``path`` is fine when ``top_paths`` (the paths of the first 15 rows) is given."""
+    """``journeys`` without ``path`` is fine when ``top_paths`` (the paths of the first 15 rows) is given;
+    only the first 15 rows' ``customer_key`` are shown."""
     if journeys.empty:
         return "<p class=muted>여러 번 문의한 고객 없음 / no multi-contact journeys</p>"
     n = len(journeys)
@@ -382,17 +383,18 @@ def render_report(dataset: OutputDataset) -> str:
     recent = periods[-HISTORY:]
     jm = dataset.read("journey_map", latest)
     jm_prev = dataset.read("journey_map", prev) if prev else None
-    points = dataset.read("pain_points", latest)
+    points = _arrow_lists(dataset.read_arrow("pain_points", latest))
     history = pd.concat([dataset.read("pain_points", p, ["stage", "keyword", "polarity", "mentions"]).assign(period=p)
                          for p in recent], ignore_index=True)
     # records and journeys grow with the input: read columnar and counted, never a row of objects each
     records = _channel_counts(dataset, recent)
     latest_records = dataset.read_arrow("records", latest, ["channel", "stages"], dictionary=("channel",))
     alerts = dataset.read("alerts", latest)
-    cands = dataset.read("pain_point_candidates", latest)
-    journeys = dataset.read_arrow("journeys", latest, _JOURNEY_SUMMARY).to_pandas(
-        types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)
-    top_paths = dataset.read_arrow("journeys", latest, ["path"], limit=15).column("path").to_pylist()
+    cands = _arrow_lists(dataset.read_arrow("pain_point_candidates", latest))
+    journeys = _arrow_lists(dataset.read_arrow("journeys", latest, _JOURNEY_SUMMARY))
+    top = dataset.read_arrow("journeys", latest, ["customer_key", "path"], limit=15).to_pandas()
+    journeys["customer_key"] = pd.Series(top["customer_key"], dtype="str").reindex(journeys.index)
+    top_paths = top["path"].tolist()
     manifests = dataset.manifests()
     names = dict(zip(jm["stage"], jm["stage_name"], strict=True))
     series = _series(history, recent)
@@ -428,8 +430,14 @@ def render_report(dataset: OutputDataset) -> str:
             f"<title>VOC report {_e(latest)}</title><style>{_CSS}</style></head><body>{''.join(body)}</body></html>")
 
 
-_JOURNEY_SUMMARY = ["customer_key", "records", "span_days", "cross_channel", "repeat_contacts", "cross_channel_repeats",
+_JOURNEY_SUMMARY = ["records", "span_days", "cross_channel", "repeat_contacts", "cross_channel_repeats",
                     "repeat_contact", "repeat_stages", "negative_records"]
+
+
+def _arrow_lists(data: pa.Table) -> pd.DataFrame:
+    """A table as pandas with its list columns left in Arrow (a cell reads back as a list): the
+    report shows a few rows' quotes and paths, not a Python list per row of the table."""
+    return data.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)
 
 
 def _channel_counts(dataset: OutputDataset, periods: list[str]) -> pd.DataFrame:

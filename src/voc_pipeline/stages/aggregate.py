@@ -24,6 +24,7 @@ from scipy.stats import binomtest
 from voc_pipeline.schema import UNMAPPED_STAGE
 from voc_pipeline.stages.journey import Taxonomy
 
+KEY = ["stage", "keyword", "polarity"]
 ALPHA = 0.05
 MIN_TREND_COUNT = 5
 EXAMPLES = 3
@@ -74,17 +75,25 @@ def pain_points(
     """
     if mentions.empty:
         return pd.DataFrame()
-    key = ["stage", "keyword", "polarity"]
+    key = KEY
     n_now = len(records)
-    m = mentions[[*key, "record_id", "sentence_index", "confidence"]].copy()
-    per_key = m.groupby(key, sort=False).agg(mentions=("record_id", "size"), records=("record_id", "nunique"))
-    # record-level shares: each record counts once per key, however often it mentions it
-    rec = records[["record_id", "sentiment", "rating_norm"]].drop_duplicates("record_id")
-    distinct = m[[*key, "record_id"]].drop_duplicates().merge(rec, on="record_id", how="left")
-    distinct["is_neg"] = (distinct["sentiment"] == "neg").astype("float64")
-    shares = distinct.groupby(key, sort=False).agg(negative_share=("is_neg", "mean"),
-                                                   avg_rating_norm=("rating_norm", "mean"))
-    out = per_key.join(shares).reset_index()
+    m = mentions[[*key, "record_id", "sentence_index", "confidence"]]
+    # integer codes instead of string group-bys and joins: a period holds ~a mention per record
+    codes, keys = key_codes(m)
+    distinct, rec = distinct_key_records(m, codes, records[["record_id", "sentiment", "rating_norm"]])
+    in_key = codes >= 0
+    out = keys.assign(mentions=np.bincount(codes[in_key], minlength=len(keys)).astype("int64"))
+    # record-level counts and shares: each record counts once per key, however often it mentions it
+    dk, pos = distinct["k"].to_numpy(), distinct["pos"].to_numpy()
+    named = ~m["record_id"].isna().to_numpy()[distinct["row"].to_numpy()]
+    out["records"] = np.bincount(dk[named], minlength=len(keys)).astype("int64")
+    found = pos >= 0
+    is_neg = np.zeros(len(dk), dtype="float64")
+    is_neg[found] = (rec["sentiment"] == "neg").to_numpy(dtype=bool, na_value=False)[pos[found]]
+    rating = np.full(len(dk), np.nan)
+    rating[found] = rec["rating_norm"].to_numpy(dtype="float64", na_value=np.nan)[pos[found]]
+    out["negative_share"] = pd.Series(is_neg).groupby(dk).mean().reindex(range(len(keys))).to_numpy()
+    out["avg_rating_norm"] = pd.Series(rating).groupby(dk).mean().reindex(range(len(keys))).to_numpy()
     stage_totals = out.groupby(["stage", "polarity"])["mentions"].transform("sum")
     out["share_of_stage"] = out["mentions"] / stage_totals
     out["stage_name"] = out["stage"].map(taxonomy.stage_name)
@@ -122,14 +131,44 @@ def pain_points(
 
 def example_mentions(mentions: pd.DataFrame) -> pd.DataFrame:
     """The mentions quoted as each key's examples: its most confident ones, one per record, at most
-    ``EXAMPLES``, ties by record id (in that order)."""
-    key = ["stage", "keyword", "polarity"]
-    return (
-        mentions.sort_values(["confidence", "record_id"], ascending=[False, True], kind="stable")
-        .drop_duplicates([*key, "record_id"])
-        .groupby(key, sort=False)
-        .head(EXAMPLES)
-    )
+    ``EXAMPLES``, ties by record id (in that order).
+
+    The same rows, in the same order, as ``mentions.sort_values(["confidence", "record_id"],
+    ascending=[False, True], kind="stable").drop_duplicates([*KEY, "record_id"])
+    .groupby(KEY, sort=False).head(EXAMPLES)``, computed over integer codes."""
+    codes, _ = key_codes(mentions)
+    rid, _ = pd.factorize(mentions["record_id"], sort=True)
+    rid = np.where(rid < 0, np.iinfo(np.int64).max, rid)          # a missing id sorts last, like NaN
+    order = pd.DataFrame({"c": mentions["confidence"].to_numpy(dtype="float64", na_value=np.nan), "r": rid}).sort_values(
+        ["c", "r"], ascending=[False, True], kind="stable").index.to_numpy()
+    k, r = codes[order], rid[order]
+    keep = (k >= 0) & ~pd.DataFrame({"k": k, "r": r}).duplicated().to_numpy()
+    order, k = order[keep], k[keep]
+    nth = pd.Series(k).groupby(k).cumcount().to_numpy()
+    return mentions.iloc[order[nth < EXAMPLES]]
+
+
+def key_codes(mentions: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """(int64 code of each mention's (stage, keyword, polarity), -1 when a part is missing; the keys,
+    one row per code, in order of first appearance)."""
+    codes = mentions.groupby(KEY, sort=False).ngroup().fillna(-1).to_numpy().astype(np.int64)
+    present, first = np.unique(codes, return_index=True)
+    first = first[present >= 0]
+    return codes, mentions[KEY].iloc[first].reset_index(drop=True)
+
+
+def distinct_key_records(mentions: pd.DataFrame, codes: np.ndarray,
+                         records: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The distinct (key, record) pairs of the mentions in order of first appearance (like
+    ``drop_duplicates`` on key + record_id), keys with a missing part left out: ``k`` key code,
+    ``row`` the first mention's position, ``pos`` the record's row in the returned records
+    (``records`` without repeated ids), -1 when the record is not there."""
+    rec = records.drop_duplicates("record_id")
+    rid, _ = pd.factorize(mentions["record_id"], use_na_sentinel=False)
+    first = ~pd.DataFrame({"k": codes, "r": rid}).duplicated().to_numpy() & (codes >= 0)
+    row = np.flatnonzero(first)
+    pos = pd.Index(rec["record_id"]).get_indexer(mentions["record_id"].iloc[row])
+    return pd.DataFrame({"k": codes[row], "row": row, "pos": pos}), rec
 
 
 def example_sentences(mentions: pd.DataFrame) -> pd.DataFrame:

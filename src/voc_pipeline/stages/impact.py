@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from voc_pipeline.stages.aggregate import nps_score
+from voc_pipeline.stages.aggregate import KEY, distinct_key_records, key_codes, nps_score
 
 IMPACT_COLUMNS = ["rating_lift", "nps_lift", "impact_records", "nps_records"]
 
@@ -50,20 +50,24 @@ def add_impact(points: pd.DataFrame, records: pd.DataFrame, mentions: pd.DataFra
         return out
     # Vectorised form of mean_lift / nps_lift over every key at once: per key, the scored records
     # of the theme and their rating sum (NPS: promoters and detractors) against the period totals.
-    key = ["stage", "keyword", "polarity"]
-    rec = records[["record_id", "rating_norm", "nps"]].drop_duplicates("record_id")
+    # Over integer codes (key code, record position), not string joins.
+    key = KEY
+    codes, keys = key_codes(mentions)
+    distinct, rec = distinct_key_records(mentions, codes, records[["record_id", "rating_norm", "nps"]])
     rating = rec["rating_norm"].astype("float64")
     nps = rec["nps"].astype("float64")
-    theme = mentions[[*key, "record_id"]].drop_duplicates().merge(rec, on="record_id", how="inner")
-    theme["rated"] = theme["rating_norm"].notna()
-    theme["rating_sum"] = theme["rating_norm"].fillna(0.0)
-    theme["answered"] = theme["nps"].notna()
-    theme["promoter"] = theme["nps"] >= 9
-    theme["detractor"] = theme["nps"] <= 6
-    per_key = theme.groupby(key).agg(impact_records=("rated", "sum"), rating_sum=("rating_sum", "sum"),
-                                     nps_records=("answered", "sum"), promoters=("promoter", "sum"),
-                                     detractors=("detractor", "sum"))
-    t = out[key].merge(per_key.reset_index(), on=key, how="left").fillna(0)
+    theme = distinct[distinct["pos"] >= 0]          # an inner join: keys of records in the period
+    pos = theme["pos"].to_numpy()
+    t_rating = rating.to_numpy()[pos]
+    t_nps = nps.to_numpy()[pos]
+    per_key = pd.DataFrame({
+        "rated": ~np.isnan(t_rating), "rating_sum": np.nan_to_num(t_rating, nan=0.0), "answered": ~np.isnan(t_nps),
+        "promoter": t_nps >= 9, "detractor": t_nps <= 6,
+    }).groupby(theme["k"].to_numpy()).agg(impact_records=("rated", "sum"), rating_sum=("rating_sum", "sum"),
+                                          nps_records=("answered", "sum"), promoters=("promoter", "sum"),
+                                          detractors=("detractor", "sum"))
+    per_key = keys.iloc[per_key.index].reset_index(drop=True).join(per_key.reset_index(drop=True))
+    t = out[key].merge(per_key, on=key, how="left").fillna(0)
     n_rated, total = int(rating.notna().sum()), float(rating.sum())
     rest = n_rated - t["impact_records"]
     valid = (t["impact_records"] > 0) & (rest > 0)

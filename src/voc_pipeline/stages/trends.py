@@ -158,14 +158,21 @@ def candidates(period: str, points: pd.DataFrame, mentions: pd.DataFrame, known:
     if points.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     # only keys with the volume to be candidates are looked at (a period has thousands of keys)
-    points = points[points.groupby(["keyword", "polarity"])["mentions"].transform("sum") >= min_mentions]
+    pair = ["keyword", "polarity"]
+    points = points[points.groupby(pair)["mentions"].transform("sum") >= min_mentions]
+    # reasons per key, vectorised; then only the candidates' mentions are looked at
+    keep = (points["stage"] == UNMAPPED_STAGE).groupby([points["keyword"], points["polarity"]]).transform("all")
+    keep = keep.to_numpy(dtype=bool, copy=True)
+    if known is not None:
+        keep |= ~pd.MultiIndex.from_frame(points[pair]).isin(list(known))
+    points = points[keep]
     wanted = set(zip(points["keyword"], points["polarity"], strict=True))
     by_key: dict = {}
     if not mentions.empty and wanted:
-        pairs = pd.Series(list(zip(mentions["keyword"], mentions["polarity"], strict=True)), index=mentions.index)
-        by_key = dict(tuple(mentions[pairs.isin(wanted)].groupby(["keyword", "polarity"])))
+        hit = pd.MultiIndex.from_frame(mentions[pair]).isin(list(wanted))
+        by_key = dict(tuple(mentions[hit].groupby(pair)))
     rows = []
-    for (keyword, polarity), group in points.groupby(["keyword", "polarity"], sort=True):
+    for (keyword, polarity), group in points.groupby(pair, sort=True):
         total = int(group["mentions"].sum())
         reasons = []
         if known is not None and (keyword, polarity) not in known:
