@@ -129,8 +129,9 @@ def load_tagger(path: str | None = None, device: str = "auto", batch_size: int =
                 threads: int | None = None, quantize: bool | None = None, backend: str = "auto") -> Tagger:
     """Load a model directory (None = the embedded default).
 
-    backend ``auto``: on CPU (``device`` cpu, or auto on a machine without an NVIDIA GPU), ONNX Runtime over the directory's ``model.int8.onnx`` when both exist
-    (no torch import at all), else PyTorch, whose Linear layers are then int8-quantized dynamically
+    backend ``auto``: on CPU (``device`` cpu, or auto on a machine without an NVIDIA GPU), ONNX
+    Runtime over the directory's ``model.int8.onnx`` when both exist (no torch import at all),
+    else PyTorch, whose Linear layers are then int8-quantized dynamically
     (config ``quantize_int8``; ``quantize=False`` keeps fp32 and also rules out the int8 ONNX graph).
     ``onnx`` insists on ONNX Runtime; ``torch`` on PyTorch. ``threads`` default to
     ``VOC_PIPELINE_THREADS`` or all cores.
