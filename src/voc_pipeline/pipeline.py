@@ -27,7 +27,13 @@ from voc_pipeline import __version__
 from voc_pipeline._hashing import sha256_file
 from voc_pipeline.config import PipelineConfig, SourceConfig, domain_path
 from voc_pipeline.errors import AccountingError, InputNotFoundError, UsageError
-from voc_pipeline.io.dataset import OutputDataset, Staging, release_freed_memory, to_pandas_compact
+from voc_pipeline.io.dataset import (
+    OutputDataset,
+    Staging,
+    release_freed_memory,
+    to_pandas_compact,
+    use_system_memory_pool,
+)
 from voc_pipeline.schema import TABLE_SCHEMAS
 from voc_pipeline.stages import aggregate
 from voc_pipeline.stages.ingest import display_path
@@ -207,6 +213,7 @@ def run_pipeline(
     from voc_pipeline.stages.mask import secret_from_env
 
     started = time.perf_counter()
+    use_system_memory_pool()
     timings: Counter = Counter()
     secret = secret_from_env(config.privacy.secret_env)
     out_root = Path(output) if output else config.resolve(config.output)
@@ -252,6 +259,8 @@ def run_pipeline(
                 staging.write_by_period("sentences", _attach_period(done.sentences, periods))
                 staging.write_by_period("mentions", _attach_period(done.mentions, periods))
                 timings["write"] += time.perf_counter() - t
+            done = records = periods = None
+            release_freed_memory()   # this batch's frames, once written: do not let them pile up in RSS
             if progress:
                 progress(account.path, rows_read)
         for path, account in accounts.items():
