@@ -62,12 +62,8 @@ def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
     key_rank[~usable] = -1
     key_rank = np.where(key_codes >= 0, key_rank[np.maximum(key_codes, 0)], -1).astype(np.int32)
     created = records.column("created_at")
-    ticks = pc.fill_null(pc.cast(created, pa.int64()), np.iinfo(np.int64).min).to_numpy()
-    unit_ns = int(np.timedelta64(1, created.type.unit) // np.timedelta64(1, "ns"))
-    nat = ticks == np.iinfo(np.int64).min
-    sorting = pa.table({"k": key_rank, "t": np.where(nat, np.iinfo(np.int64).max, ticks),
-                        "r": records.column("record_id")})
-    rows = pc.sort_indices(sorting, sort_keys=[("k", "ascending"), ("t", "ascending"), ("r", "ascending")])
+    sorting = pa.table({"k": key_rank, "t": created, "r": records.column("record_id")})
+    rows = pc.sort_indices(sorting, sort_keys=[("k", "ascending"), ("t", "ascending"), ("r", "ascending")])  # NaT last
     del sorting
     rows = rows.to_numpy().astype(np.int64)
     rows = rows[key_rank[rows] >= 0]
@@ -90,7 +86,9 @@ def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
     chan_codes, chan_values = _codes(records.column("channel"))
     chan = chan_codes[rows]
     del chan_codes
-    ticks, nat = ticks[rows], nat[rows]
+    ticks = pc.fill_null(pc.cast(created.take(pa.array(rows)), pa.int64()), np.iinfo(np.int64).min).to_numpy()
+    nat = ticks == np.iinfo(np.int64).min
+    unit_ns = int(np.timedelta64(1, created.type.unit) // np.timedelta64(1, "ns"))
 
     # repeat contacts: an earlier record of the customer sharing a stage, at most repeat_days before.
     # Offset k compares each record with the k-th record before it; within a customer times ascend
@@ -115,27 +113,37 @@ def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
         cand = cand[cand - k >= first_of[cand]]
     del first_of, ticks, nat
 
-    # per customer
-    ends = starts + sizes - 1
+    # per customer, then everything in output order (most cross-channel repeats first ...)
     repeats = np.add.reduceat(repeat.astype(np.int64), starts)
     cross_repeats = np.add.reduceat(cross.astype(np.int64), starts)
-    del repeat, cross
     sent_codes, sent_values = _codes(records.column("sentiment"))
     neg_codes = np.flatnonzero(pc.fill_null(pc.equal(sent_values, "neg"), False).to_numpy(zero_copy_only=False))
     negative = np.add.reduceat(np.isin(sent_codes[rows], neg_codes).astype(np.int64), starts)
-    last_sent = sent_codes[rows[ends]]
-    del sent_codes
     all_stages = np.bitwise_or.reduceat(masks, starts)
     repeat_stages = np.bitwise_or.reduceat(shared, starts)
-    del shared
+    del repeat, cross, shared, group
+    keys = key_values.take(pa.array(key_codes[rows[starts]]))
+    by = pc.sort_indices(pa.table({"x": -cross_repeats, "r": -repeats, "n": -sizes, "k": keys}),
+                         sort_keys=[("x", "ascending"), ("r", "ascending"), ("n", "ascending"), ("k", "ascending")]
+                         ).to_numpy()
+    keys, repeats, cross_repeats, negative = keys.take(pa.array(by)), repeats[by], cross_repeats[by], negative[by]
+    all_stages, repeat_stages = all_stages[by], repeat_stages[by]
+    at = np.repeat(starts[by] - np.r_[0, np.cumsum(sizes[by])[:-1]], sizes[by]) + np.arange(len(rows))
+    rows, chan, masks, sizes = rows[at], chan[at], masks[at], sizes[by]
+    del at, by
+    starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+    ends = starts + sizes - 1
+    group = np.repeat(np.arange(len(starts), dtype=np.int32), sizes)
+    last_sent = sent_codes[rows[ends]]
+    del sent_codes
 
     # channels in order of first contact, per customer
     pair = group.astype(np.int64) * (len(chan_values) + 1) + (chan + 1)
     _, first_pos = np.unique(pair, return_index=True)
-    del pair
+    del pair, group
     first_pos.sort()
     channel_names = [*(str(v) for v in chan_values.to_pylist()), "nan"]
-    n_channels = np.bincount(group[first_pos], minlength=len(starts))
+    n_channels = np.bincount(np.searchsorted(starts, first_pos, side="right") - 1, minlength=len(starts))
     channels = _lists(n_channels, pa.array(channel_names, type=pa.string()).take(pa.array(chan[first_pos])))
 
     def names_of(mask) -> list[str]:
@@ -153,9 +161,9 @@ def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
     first_contact = created.take(pa.array(rows[starts])).to_pandas()
     last_contact = created.take(pa.array(rows[ends])).to_pandas()
     sentiments = pa.array([*sent_values.to_pylist(), None], type=pa.string())
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "period": period,
-        "customer_key": pd.Series(key_values.take(pa.array(key_codes[rows[starts]])), dtype="str"),
+        "customer_key": pd.Series(keys, dtype="str"),
         "channels": channels,
         "stages": _mask_lists(all_stages, names_of),
         "records": sizes.astype(np.int64),
@@ -173,10 +181,6 @@ def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
         "last_sentiment": pd.Series(sentiments.take(pa.array(np.where(last_sent < 0, len(sent_values), last_sent))),
                                     dtype="str"),
     })[JOURNEY_COLUMNS]
-    by = pc.sort_indices(pa.table({"x": -cross_repeats, "r": -repeats, "n": -out["records"].to_numpy(),
-                                   "k": key_values.take(pa.array(key_codes[rows[starts]]))}),
-                         sort_keys=[("x", "ascending"), ("r", "ascending"), ("n", "ascending"), ("k", "ascending")])
-    return out.take(by.to_numpy()).reset_index(drop=True)
 
 
 def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
