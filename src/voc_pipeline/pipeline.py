@@ -8,6 +8,7 @@ for one file's quarantine rows. Aggregation reads the staged tables back per per
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -151,6 +152,13 @@ class Stages:
             self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size,
                                      backend=config.model.backend)
             self.tagger = Tagger(self.model)
+        self.model_info = ({"id": self.model.model_id, "hash": self.model.model_hash,
+                            "backend": self.model.backend_name} if self.model is not None else None)
+
+    def unload(self) -> None:
+        """Drop the masker, Kiwi and the model (most of the run's memory) once every batch is
+        analysed; the taxonomy and ``model_info`` (for the manifest) stay."""
+        self.masker = self.tokenizer = self.model = self.tagger = None
 
     def analyse(self, records: pd.DataFrame, quarantine: pd.DataFrame) -> Analysed:
         """Raw ingest frames -> masked, tagged and mapped frames (no I/O)."""
@@ -227,6 +235,7 @@ def run_pipeline(
         return RunSummary(last["run_id"], out_root, last["periods"], list(accounts.values()), last, skipped=True)
 
     t = time.perf_counter()
+    own_stages = stages is None
     stages = stages or Stages(config, secret, workers)
     timings["load"] += time.perf_counter() - t
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -278,6 +287,11 @@ def run_pipeline(
                     f"records {account.record_rows} + quarantined {account.quarantined}",
                 )
 
+        if own_stages:
+            # every batch is analysed: Kiwi and the model are not needed for aggregation and the report
+            stages.unload()
+            gc.collect()
+            release_freed_memory()
         t = time.perf_counter()
         run_periods = staging.periods
         replaced = {a.path for a in accounts.values()}
@@ -448,7 +462,7 @@ def _manifest(run_id, config, cfg_hash, stages, accounts, periods, period, stage
         "package_version": __version__,
         "config_hash": cfg_hash,
         "domain": stages.taxonomy.domain,
-        "model": {"id": stages.model.model_id, "hash": stages.model.model_hash, "backend": stages.model.backend_name},
+        "model": stages.model_info,
         "period_override": period,
         "periods": sorted(periods),
         "inputs": [
