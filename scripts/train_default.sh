@@ -12,14 +12,18 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
 "$PY" -m voc_pipeline train \
   --data "$DATA/nsmc/nsmc_dev.parquet" --data "$DATA/kote/kote.parquet" \
-  --out "$OUT" --config small --seed 13 --epochs 1.0 --max-steps 1100 --batch-size 128 \
-  --synthetic 30000 --max-per-class 80000 --threads 2 --no-extend-endings \
+  --out "$OUT" --config fast --seed 13 --epochs 3.0 --max-steps 5000 --batch-size 128 \
+  --synthetic 40000 --max-per-class 150000 --threads 2 --no-extend-endings \
   --domain src/voc_pipeline/resources/domains/commerce.yaml \
-  --cache-dir checkpoints/kiwi --model-id voc-small-v0 "$@"
-# (~10 min of training + ~2 min Kiwi/weak labels on 2 idle cores; 2-3x longer on a shared machine)
+  --cache-dir checkpoints/kiwi --model-id voc-fast-v1 "$@"
+# voc-fast-v1: 5,000 steps took 57 min on 2 cores shared with other jobs (+3 min Kiwi/weak labels);
+# expect ~25 min on 2 idle cores. train writes model.int8.onnx (the CPU run path) next to the weights.
+# The previous default (voc-small-v0): --config small --epochs 1.0 --max-steps 1100 --synthetic 30000
+# --max-per-class 80000 --model-id voc-small-v0 (~10 min on 2 idle cores).
 
 # every figure of the model card (held-out NSMC vs TF-IDF, KOTE, danawa, data/eval, spans, speed)
 "$PY" benchmarks/model_eval.py --model "$OUT"
 
 # ship: the HF directory without checkpoints/cache
 # rsync -a --delete --exclude checkpoints --exclude cache "$OUT"/ src/voc_pipeline/resources/model/
+# (or cp README.md config.json lexicon.yaml model.int8.onnx model.safetensors tokenizer*.json training_report.json eval_results.json)
