@@ -55,3 +55,13 @@ def test_seen_ids_stays_compact():
     assert len(seen) == n
     assert (arrays + pending) / n < 40    # a dict of (period, id) -> (file, row) tuples is ~250 bytes per id
     assert seen.first("2026-W47", f"R{n - 1:08d}") == ("reviews.csv", n + 1)
+
+
+def test_hash_index_of_keys_only_is_a_set():
+    index = HashIndex(merge_every=3, values=False)
+    for i in range(10):
+        index.add(id_hash(f"C{i % 7}"), 5, i)
+    assert len(index) == 7
+    assert all(id_hash(f"C{i}") in index for i in range(7))
+    assert id_hash("C7") not in index and index.get(id_hash("C7")) is None
+    assert index._files is None and index._keys.nbytes == 8 * len(index._keys)

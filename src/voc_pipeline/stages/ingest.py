@@ -135,7 +135,7 @@ class _Ingest:
         self.tz = period.timezone
         self.fallback_period = fallback_period
         self.source_file = display_path(path, base_dir)
-        self.seen_ids = HashIndex()   # ids of this file (any period): hashes, see SeenIds
+        self.seen_ids = HashIndex(values=False)   # ids of this file (any period): hashes, see SeenIds
         self.rating_scale: float | None = self.m.rating_scale
         self._reset()
 

@@ -2,12 +2,13 @@
 
 Duplicate detection must remember every id of a run (a million ids for a million records). A
 Python ``set``/``dict`` of strings costs ~100-250 bytes per id; this costs 20 bytes (key hash,
-file number, row). New ids wait in a small dict and are merged into the sorted arrays every
-``merge_every`` additions, so lookups stay ``O(log n)`` and memory stays flat per id.
+file number, row), or 8 for a plain set of keys. New ids wait in a small dict and are merged
+into the sorted arrays every ``merge_every`` additions, so lookups stay ``O(log n)`` and memory
+stays flat per id.
 
-Keys are the first 8 bytes of blake2b over the id's (length-prefixed) parts (deterministic across runs). Two
-different ids share a hash with probability ~ n^2 / 2^65 (3e-8 for a million ids per period
-and source); such a pair would be reported as a duplicate.
+Keys are the first 8 bytes of blake2b over the id's (length-prefixed) parts (deterministic
+across runs). Two different ids share a hash with probability ~ n^2 / 2^65 (3e-8 for a million
+ids per period and source); such a pair would be reported as a duplicate.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ def id_hash(*parts: str | None) -> int:
 
 
 class HashIndex:
-    """key hash -> (file number, row) of the first time it was added; later adds of a key are ignored."""
+    """key hash -> (file number, row) of the first time it was added; later adds of a key are ignored.
 
-    def __init__(self, merge_every: int = 65_536) -> None:
+    ``values=False`` keeps the keys only (8 bytes per id): a set, ``get`` answers ``(0, 0)``."""
+
+    def __init__(self, merge_every: int = 8192, values: bool = True) -> None:
         self._keys = np.empty(0, dtype=np.uint64)
-        self._files = np.empty(0, dtype=np.int32)
-        self._rows = np.empty(0, dtype=np.int64)
+        self._files = np.empty(0, dtype=np.int32) if values else None
+        self._rows = np.empty(0, dtype=np.int64) if values else None
         self._pending: dict[int, tuple[int, int]] = {}
         self._merge_every = merge_every
 
@@ -43,7 +46,7 @@ class HashIndex:
             return hit
         i = int(np.searchsorted(self._keys, np.uint64(key)))
         if i < len(self._keys) and int(self._keys[i]) == key:
-            return int(self._files[i]), int(self._rows[i])
+            return (int(self._files[i]), int(self._rows[i])) if self._files is not None else (0, 0)
         return None
 
     def __contains__(self, key: int) -> bool:
@@ -60,11 +63,11 @@ class HashIndex:
         if not self._pending:
             return
         keys = np.fromiter(self._pending.keys(), dtype=np.uint64, count=len(self._pending))
-        values = np.array(list(self._pending.values()), dtype=np.int64).reshape(-1, 2)
         order = np.argsort(keys)
-        keys, values = keys[order], values[order]
-        at = np.searchsorted(self._keys, keys)   # pending keys are never in the arrays (add checks)
-        self._keys = np.insert(self._keys, at, keys)
-        self._files = np.insert(self._files, at, values[:, 0].astype(np.int32))
-        self._rows = np.insert(self._rows, at, values[:, 1])
+        at = np.searchsorted(self._keys, keys[order])   # pending keys are never in the arrays (add checks)
+        self._keys = np.insert(self._keys, at, keys[order])
+        if self._files is not None:
+            values = np.array(list(self._pending.values()), dtype=np.int64).reshape(-1, 2)[order]
+            self._files = np.insert(self._files, at, values[:, 0].astype(np.int32))
+            self._rows = np.insert(self._rows, at, values[:, 1])
         self._pending = {}
