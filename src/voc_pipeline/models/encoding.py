@@ -30,8 +30,8 @@ def encode(tokenizer, sentences: Sequence[Sequence[tuple[str, str]]], max_morphe
            use_tags: bool) -> dict[str, np.ndarray]:
     """Morpheme sentences -> padded int64 arrays ``input_ids, attention_mask, tag_ids, word_index``.
 
-    ``tokenizer``: a ``tokenizers.Tokenizer`` (the fast path: one Rust call per batch) or a
-    transformers fast tokenizer. ``word_index[i, k]`` is the position of morpheme k's first subword,
+    ``tokenizer``: a ``MorphemeEncoder`` (the project's own vocabularies: memoised per morpheme form)
+    or a transformers fast tokenizer (any ``--base`` encoder). ``word_index[i, k]`` is the position of morpheme k's first subword,
     -1 when the morpheme is beyond the window (truncated).
     """
     words = _words(sentences, max_morphemes)
