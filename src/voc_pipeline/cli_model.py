@@ -32,6 +32,8 @@ def train(
     model_id: Annotated[str, typer.Option(help="model id recorded in the card and outputs")] = "voc-small",
     extend_endings: Annotated[bool, typer.Option("--extend-endings/--no-extend-endings",
                                                  help="opinion span labels include their endings (늦었어요)")] = True,
+    ngram_head: Annotated[bool, typer.Option("--ngram-head/--no-ngram-head",
+                                             help="also fit the hashed n-gram sentence head, fused on the calib split")] = True,
 ) -> None:
     """모델 학습 / train the sentiment + span model (seeded, checkpointed, resumable)."""
     from voc_pipeline.models.card import write_card
@@ -43,6 +45,7 @@ def train(
         epochs=epochs, batch_size=batch_size, lr=lr, synthetic=synthetic, max_per_class=max_per_class,
         max_steps=max_steps, threads=threads, domain_yaml=str(domain) if domain else None,
         cache_dir=str(cache_dir or Path(out) / "cache"), model_id=model_id, extend_endings=extend_endings,
+        ngram_head=ngram_head,
     )
     report = run_train(cfg, log=lambda m: typer.echo(m, err=True), progress=True, resume=resume)
     rep_path = Path(out) / "training_report.json"

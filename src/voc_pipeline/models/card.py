@@ -12,6 +12,23 @@ def _fmt(d: dict | None, keys=("n", "accuracy", "macro_f1", "ece")) -> str:
     return ", ".join(f"{k} {d[k]:.4f}" if isinstance(d.get(k), float) else f"{k} {d.get(k)}" for k in keys if k in d)
 
 
+def _ngram_lines(model_dir: Path, rep: dict) -> list[str]:
+    """The hashed n-gram sentence head (models/ngram_head.py), when the directory has one."""
+    if not (model_dir / "ngram_head.npz").is_file():
+        return []
+    h = rep.get("ngram_head") or {}
+    bits = h.get("bits")
+    return [
+        f"- sentiment is fused with a hashed subword n-gram linear head (`ngram_head.npz`: "
+        f"{f'2^{bits}' if bits else '?'} buckets × 3, float16; {'/'.join(h.get('orders', []))} features of the encoder's "
+        "own subword ids, binary, L2-normalised): a class-balanced logistic regression "
+        f"(C {h.get('C', '?')}) on the same training split ({h.get('train_rows', '?')} labelled rows); the fusion "
+        "softmax(A·[model log-probabilities, head logits] + c) is fitted by NLL on a class-balanced sample of the calib "
+        f"split ({h.get('calib_rows', '?')} rows; NLL {h.get('calib_nll_model', '?')} → {h.get('calib_nll_fused', '?')}) "
+        "and applies after the temperature",
+    ]
+
+
 def write_card(model_dir: str | Path, command: str | None = None) -> Path:
     model_dir = Path(model_dir)
     tr = json.loads((model_dir / "training_report.json").read_text(encoding="utf-8")) \
@@ -41,6 +58,7 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         + ("ONNX Runtime over `model.int8.onnx` (Linear layers int8, dynamic quantization; no torch needed)"
            if (model_dir / "model.int8.onnx").is_file() else
            f"torch, int8 dynamic quantization of Linear layers = {conf.get('quantize_int8', False)}"),
+        *_ngram_lines(model_dir, rep),
         f"- files: {size / 1e6:.1f} MB (weights stored fp16, loaded fp32)",
         "",
         "## Data and recipe",

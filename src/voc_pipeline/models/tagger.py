@@ -73,6 +73,8 @@ _LABELS = np.asarray(SPAN_LABELS, dtype=object)
 class Tagger:
     """A loaded model: ``predict`` over Kiwi morpheme sentences, with either backend."""
 
+    ngram_head = None       # an ngram_head.NgramHead fused with the sentiment logits, when the directory has one
+
     def __init__(self, backend, tokenizer, config, model_id: str, model_hash: str, batch_size: int = 64,
                  path: str = "", backend_name: str = "torch"):
         self.backend = backend
@@ -108,7 +110,8 @@ class Tagger:
             enc = encode(self.tokenizer, [sentences[i] for i in idx], cfg.max_morphemes, cfg.max_subwords,
                          cfg.use_tags)
             sentiment, span = self.backend.forward(enc)
-            probs[idx] = _softmax(sentiment.astype(np.float64) / self.temperature)
+            p = _softmax(sentiment.astype(np.float64) / self.temperature)
+            probs[idx] = p if self.ngram_head is None else self.ngram_head.probs(p, enc)   # models/ngram_head.py
             span_p = _softmax(span.astype(np.float32))
             arg = span_p.argmax(axis=-1)
             conf = np.take_along_axis(span_p, arg[..., None], axis=-1)[..., 0]
@@ -170,12 +173,15 @@ def _read_config(p: Path):
 
 def _load_onnx(p: Path, batch_size: int, threads: int) -> Tagger:
     from voc_pipeline.models.encoding import MorphemeEncoder
+    from voc_pipeline.models.ngram_head import NgramHead
     from voc_pipeline.models.onnx_backend import ONNX_WEIGHTS, OnnxBackend
 
     cfg = _read_config(p)
     tok = MorphemeEncoder(str(p / "tokenizer.json"))
-    return Tagger(OnnxBackend(p / ONNX_WEIGHTS, threads), tok, cfg, model_id=getattr(cfg, "model_id", p.name),
-                  model_hash=sha256_file(p / WEIGHTS), batch_size=batch_size, path=str(p), backend_name="onnx")
+    tagger = Tagger(OnnxBackend(p / ONNX_WEIGHTS, threads), tok, cfg, model_id=getattr(cfg, "model_id", p.name),
+                    model_hash=sha256_file(p / WEIGHTS), batch_size=batch_size, path=str(p), backend_name="onnx")
+    tagger.ngram_head = NgramHead.load(p)
+    return tagger
 
 
 def _load_torch(p: Path, device: str, batch_size: int, threads: int, quantize: bool | None) -> Tagger:
@@ -208,8 +214,12 @@ def _load_torch(p: Path, device: str, batch_size: int, threads: int, quantize: b
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     model.to(device)
     tok = _load_tokenizer(p)
-    return Tagger(TorchBackend(model, device), tok, cfg, model_id=getattr(cfg, "model_id", p.name),
-                  model_hash=sha256_file(p / WEIGHTS), batch_size=batch_size, path=str(p), backend_name="torch")
+    tagger = Tagger(TorchBackend(model, device), tok, cfg, model_id=getattr(cfg, "model_id", p.name),
+                    model_hash=sha256_file(p / WEIGHTS), batch_size=batch_size, path=str(p), backend_name="torch")
+    from voc_pipeline.models.ngram_head import NgramHead
+
+    tagger.ngram_head = NgramHead.load(p)
+    return tagger
 
 
 def _load_tokenizer(path: Path):

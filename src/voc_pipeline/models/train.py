@@ -54,6 +54,9 @@ class TrainConfig:
     quantize_int8: bool = True
     split_salt: str = "voc-v0"
     extend_endings: bool = True           # opinion spans include their endings (늦었어요)
+    ngram_head: bool = True               # fit the hashed n-gram sentence head + fusion (models/ngram_head.py)
+    ngram_bits: int = 18                  # 2**bits hashed feature buckets (2**20 scored no better)
+    ngram_c: float = 4.0                  # inverse L2 strength of the head's logistic regression
     limit_rows: int | None = None         # tests: read only the first N rows of each file
     extra: dict = field(default_factory=dict)
 
@@ -332,9 +335,21 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
     mconf.calibration_temperature = float(temp)
     log(f"temperature {temp:.3f}")
     save_model(model, tok, out, cfg)
+    head_rep = None
+    if cfg.ngram_head:   # fitted on the train split, fused on calib (needs labelled calib rows)
+        from voc_pipeline.models.ngram_head import fit_for_model
+
+        cal_lab = splits["calib"]["label_id"]
+        if (cal_lab >= 0).sum() >= 20 and cal_lab[cal_lab >= 0].nunique() >= 2:
+            head_rep = fit_for_model(out, tr, splits["calib"], bits=cfg.ngram_bits, C=cfg.ngram_c, seed=cfg.seed,
+                                     log=log)
+        else:
+            log("n-gram head skipped: the calib split has too few labelled rows")
     # ---- held-out report
     report = {"train_rows": len(tr), "steps": int(step), "train_seconds": round(train_s, 1),
               "wall_seconds": round(time.time() - t_start, 1), "temperature": round(temp, 4)}
+    if head_rep is not None:
+        report["ngram_head"] = head_rep
     report.update(ev.heldout_report(str(out), splits["test"], seed=cfg.seed, log=log))
     (out / "training_report.json").write_text(json.dumps({"config": asdict(cfg), "report": report},
                                                          ensure_ascii=False, indent=2), encoding="utf-8")

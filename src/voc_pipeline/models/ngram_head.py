@@ -1,0 +1,256 @@
+"""A hashed subword n-gram linear sentence head, fused with the transformer's sentiment logits.
+
+A fastText / NB-LR style lexical model that reads the arrays ``encode()`` already produced for the
+transformer (``input_ids``, ``attention_mask``), so it costs a few vectorised numpy operations per
+batch: no second tokenization, no per-sentence Python.
+
+* features: the set (binary) of hashed subword unigrams, bigrams and trigrams of each sentence inside
+  the model's window, ``[CLS]``/``[SEP]`` included (so "ends with 어요" is a feature), plus the
+  subword's Kiwi POS tag paired with the next subword's (``tag_ids``) when the model uses tags;
+  L2-normalised per sentence. Padding never contributes (an n-gram counts only when all its
+  positions are inside ``attention_mask``), so a sentence's features do not depend on its batch.
+* weights ``W[buckets, 3]`` + bias: a class-balanced logistic regression on the transformer's
+  training split (``fit_head``), stored float16 in ``ngram_head.npz``.
+* fusion: ``softmax(A @ [model log-probabilities, head logits] + c)`` (the model's temperature-scaled
+  log-softmax), a 3×6 multinomial logistic regression
+  fitted by NLL on the class-balanced **calib** split (groups never trained on). It replaces the
+  single calibration temperature when the head is present.
+
+Loading a directory without ``ngram_head.npz`` gives ``None``: the tagger then uses the temperature.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+HEAD_FILE = "ngram_head.npz"
+_MULT = np.uint64(0x9E3779B97F4A7C15)          # Fibonacci hashing
+_SALTS = {"uni": 0x1F3D5B79, "bi": 0x2C1B3A49, "tri": 0x6A09E667, "tag": 0x3C6EF372}
+
+
+def _hash(key: np.ndarray, salt: int, bits: int) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        h = (key.astype(np.uint64) + np.uint64(salt)) * _MULT
+        h ^= h >> np.uint64(29)
+        h *= _MULT
+    return (h >> np.uint64(64 - bits)).astype(np.int64)
+
+
+def features(enc: dict[str, np.ndarray], bits: int = 18, orders=("uni", "bi", "tri", "tag")) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, cols, values) of the sparse, binary, L2-normalised feature matrix of one encoded batch."""
+    ids = enc["input_ids"].astype(np.int64)
+    ok = enc["attention_mask"].astype(bool)
+    b, t = ids.shape
+    r_all, c_all = [], []
+    rows = np.broadcast_to(np.arange(b)[:, None], (b, t))
+    for n, name in ((1, "uni"), (2, "bi"), (3, "tri")):
+        if name not in orders or t < n:
+            continue
+        key = ids[:, : t - n + 1].copy()
+        valid = ok[:, : t - n + 1].copy()
+        for k in range(1, n):
+            key = key * np.int64(1 << 20) + ids[:, k: t - n + 1 + k]
+            valid &= ok[:, k: t - n + 1 + k]
+        r_all.append(rows[:, : t - n + 1][valid])
+        c_all.append(_hash(key[valid], _SALTS[name], bits))
+    if "tag" in orders and "tag_ids" in enc and t >= 2:
+        tags = enc["tag_ids"].astype(np.int64)
+        key = (tags[:, :-1] * np.int64(1 << 20) + ids[:, 1:]) * np.int64(128) + tags[:, 1:]
+        valid = ok[:, :-1] & ok[:, 1:]
+        r_all.append(rows[:, :-1][valid])
+        c_all.append(_hash(key[valid], _SALTS["tag"], bits))
+    r = np.concatenate(r_all) if r_all else np.zeros(0, np.int64)
+    c = np.concatenate(c_all) if c_all else np.zeros(0, np.int64)
+    keys = np.unique(r * np.int64(1 << bits) + c)          # binary: each feature once per sentence
+    r, c = keys >> np.int64(bits), keys & np.int64((1 << bits) - 1)
+    norm = np.sqrt(np.bincount(r, minlength=b).astype(np.float64))
+    v = 1.0 / norm[r]
+    return r, c, v
+
+
+def feature_matrix(enc: dict[str, np.ndarray], bits: int = 18, orders=("uni", "bi", "tri", "tag")):
+    from scipy.sparse import csr_matrix
+
+    r, c, v = features(enc, bits, orders)
+    return csr_matrix((v.astype(np.float32), (r, c)), shape=(enc["input_ids"].shape[0], 1 << bits))
+
+
+class NgramHead:
+    """Weights of the head and of the fusion; ``probs(model_probs, enc)`` is all inference needs."""
+
+    def __init__(self, W: np.ndarray, b: np.ndarray, fuse_A: np.ndarray, fuse_c: np.ndarray, bits: int,
+                 orders: tuple[str, ...]) -> None:
+        self.W = np.asarray(W, dtype=np.float32)          # (2**bits, 3)
+        self.b = np.asarray(b, dtype=np.float32)          # (3,)
+        self.fuse_A = np.asarray(fuse_A, dtype=np.float64)  # (3, 6): [model logits, head logits] -> logits
+        self.fuse_c = np.asarray(fuse_c, dtype=np.float64)  # (3,)
+        self.bits = int(bits)
+        self.orders = tuple(orders)
+
+    def logits(self, enc: dict[str, np.ndarray]) -> np.ndarray:
+        r, c, v = features(enc, self.bits, self.orders)
+        n = enc["input_ids"].shape[0]
+        contrib = self.W[c] * v[:, None].astype(np.float32)
+        out = np.empty((n, self.W.shape[1]), dtype=np.float64)
+        for k in range(self.W.shape[1]):
+            out[:, k] = np.bincount(r, weights=contrib[:, k], minlength=n)
+        return out + self.b
+
+    def fuse(self, model_logprobs: np.ndarray, head_logits: np.ndarray) -> np.ndarray:
+        x = np.concatenate([np.asarray(model_logprobs, np.float64), head_logits], axis=1)
+        z = x @ self.fuse_A.T + self.fuse_c
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    def probs(self, model_probs: np.ndarray, enc: dict[str, np.ndarray]) -> np.ndarray:
+        """Fused probabilities from the model's temperature-calibrated probabilities and the batch."""
+        return self.fuse(np.log(np.clip(model_probs, 1e-12, None)), self.logits(enc))
+
+    def save(self, model_dir: str | Path) -> Path:
+        path = Path(model_dir) / HEAD_FILE
+        np.savez_compressed(path, W=self.W.astype(np.float16), b=self.b, fuse_A=self.fuse_A, fuse_c=self.fuse_c,
+                            bits=np.int64(self.bits), orders=np.asarray(self.orders))
+        return path
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> NgramHead | None:
+        path = Path(model_dir) / HEAD_FILE
+        if not path.is_file():
+            return None
+        z = np.load(path, allow_pickle=False)
+        return cls(z["W"], z["b"], z["fuse_A"], z["fuse_c"], int(z["bits"]), tuple(str(o) for o in z["orders"]))
+
+
+# ----------------------------------------------------------------------------- fitting (train time)
+
+
+def encode_all(tokenizer, morphs, max_morphemes: int, max_subwords: int, use_tags: bool, bits: int = 18,
+               orders=("uni", "bi", "tri", "tag"), batch_size: int = 512):
+    """Feature matrix (csr, rows in input order) of many morpheme sentences, encoded as at inference."""
+    from scipy.sparse import csr_matrix
+
+    from voc_pipeline.models.encoding import encode
+
+    rs, cs, vs = [], [], []
+    for i in range(0, len(morphs), batch_size):
+        enc = encode(tokenizer, morphs[i:i + batch_size], max_morphemes, max_subwords, use_tags)
+        r, c, v = features(enc, bits, orders)
+        rs.append(r + i)
+        cs.append(c)
+        vs.append(v)
+    r = np.concatenate(rs) if rs else np.zeros(0, np.int64)
+    return csr_matrix((np.concatenate(vs).astype(np.float32) if vs else np.zeros(0, np.float32),
+                       (r, np.concatenate(cs) if cs else r)), shape=(len(morphs), 1 << bits))
+
+
+def fit_head(X, y: np.ndarray, C: float = 4.0, sample_weight: np.ndarray | None = None, max_iter: int = 300,
+             seed: int = 13):
+    """(W, b): class-balanced multinomial logistic regression on the head's features."""
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(y)
+    counts = np.bincount(y, minlength=3).astype(np.float64)
+    cw = counts.sum() / (3 * np.maximum(counts, 1))
+    w = cw[y] if sample_weight is None else cw[y] * sample_weight
+    clf = LogisticRegression(C=C, max_iter=max_iter, tol=1e-4, random_state=seed)
+    clf.fit(X, y, sample_weight=w)
+    W = np.zeros((X.shape[1], 3), dtype=np.float32)
+    b = np.zeros(3, dtype=np.float32)
+    coef = clf.coef_
+    if coef.shape[0] == 1:       # binary data: the two-class form, as 3-class logits
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        icpt = np.array([-clf.intercept_[0] / 2, clf.intercept_[0] / 2])
+    else:
+        icpt = clf.intercept_
+    for j, k in enumerate(clf.classes_):
+        W[:, k] = coef[j]
+        b[k] = icpt[j]
+    missing = [k for k in range(3) if k not in set(clf.classes_.tolist())]
+    b[missing] = -30.0
+    return W, b
+
+
+def fit_fusion(model_logprobs: np.ndarray, head_logits: np.ndarray, y: np.ndarray, l2: float = 1e-3):
+    """(A, c): softmax(A @ [model, head] + c) fitted by class-balanced NLL (+ a small L2 on A)."""
+    from scipy.optimize import minimize
+
+    x = np.concatenate([model_logprobs, head_logits], axis=1).astype(np.float64)
+    y = np.asarray(y)
+    d = x.shape[1]
+    counts = np.bincount(y, minlength=3).astype(np.float64)
+    w = (counts.sum() / (3 * np.maximum(counts, 1)))[y]
+    w = w / w.sum()
+    onehot = np.eye(3)[y]
+    # start from "average of the two, each at temperature 1"
+    a0 = np.concatenate([np.eye(3) * 0.5, np.eye(3) * 0.5], axis=1)
+
+    def f(theta):
+        A = theta[: 3 * d].reshape(3, d)
+        c = theta[3 * d:]
+        z = x @ A.T + c
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        loss = -(w * (onehot * logp).sum(1)).sum() + l2 * (A ** 2).sum()
+        g = (np.exp(logp) - onehot) * w[:, None]
+        gA = g.T @ x + 2 * l2 * A
+        gc = g.sum(0)
+        return loss, np.concatenate([gA.ravel(), gc])
+
+    res = minimize(f, np.concatenate([a0.ravel(), np.zeros(3)]), jac=True, method="L-BFGS-B",
+                   options={"maxiter": 500})
+    return res.x[: 3 * d].reshape(3, d), res.x[3 * d:]
+
+
+def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("uni", "bi", "tri", "tag"),
+                  C: float = 4.0, seed: int = 13, per_class: int = 4000, log=print) -> dict:
+    """Fit the head of a saved model directory and write ``ngram_head.npz`` there.
+
+    ``train``/``calib``: frames with ``morphs`` and ``label_id`` (-100 = unlabelled), the splits
+    ``train.prepare`` gave the transformer. W is fitted on the labelled train rows, encoded with the
+    directory's own tokenizer; the fusion on a class-balanced sample (``per_class``) of calib, with the
+    model's probabilities from the directory's own inference path (ONNX int8 on CPU when present).
+    Returns a small report (sizes, seconds, calib NLL before/after).
+    """
+    import time
+
+    from voc_pipeline.models.tagger import load_tagger
+
+    model_dir = Path(model_dir)
+    (model_dir / HEAD_FILE).unlink(missing_ok=True)        # the model's own probabilities, without a head
+    tagger = load_tagger(str(model_dir))
+    cfg = tagger.config
+    t0 = time.time()
+    lab = train[train["label_id"] >= 0]
+    X = encode_all(tagger.tokenizer, lab["morphs"].tolist(), cfg.max_morphemes, cfg.max_subwords, cfg.use_tags,
+                   bits, orders)
+    W, b = fit_head(X, lab["label_id"].to_numpy(), C=C, seed=seed)
+    log(f"n-gram head: {X.shape[0]} rows, {X.nnz} features set, fitted in {time.time() - t0:.0f}s")
+    cal = calib[calib["label_id"] >= 0]
+    cal = _balanced_sample(cal, seed, per_class)
+    y = cal["label_id"].to_numpy()
+    model_lp = np.log(np.clip(tagger.predict(cal["morphs"].tolist()).sentiment, 1e-12, None))
+    head = NgramHead(W, b, np.zeros((3, 6)), np.zeros(3), bits, orders)
+    head.W = head.W.astype(np.float16).astype(np.float32)      # fit the fusion on the weights as stored
+    Xc = encode_all(tagger.tokenizer, cal["morphs"].tolist(), cfg.max_morphemes, cfg.max_subwords, cfg.use_tags,
+                    bits, orders)
+    hl = np.asarray(Xc @ head.W, dtype=np.float64) + head.b
+    A, c = fit_fusion(model_lp, hl, y)
+    head.fuse_A, head.fuse_c = A, c
+    head.save(model_dir)
+    nll = {name: float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
+           for name, p in (("model", np.exp(model_lp)), ("fused", head.fuse(model_lp, hl)))}
+    rep = {"bits": bits, "orders": list(orders), "C": C, "train_rows": int(X.shape[0]), "calib_rows": len(y),
+           "calib_nll_model": round(nll["model"], 4), "calib_nll_fused": round(nll["fused"], 4),
+           "fusion_A": np.round(A, 4).tolist(), "fusion_c": np.round(c, 4).tolist(),
+           "seconds": round(time.time() - t0, 1), "bytes": (model_dir / HEAD_FILE).stat().st_size}
+    log(f"n-gram head fusion on calib ({len(y)} rows): NLL {nll['model']:.4f} -> {nll['fused']:.4f}")
+    return rep
+
+
+def _balanced_sample(frame, seed: int, per_class: int):
+    import pandas as pd
+
+    parts = [g.sample(min(len(g), per_class), random_state=seed) for _, g in frame.groupby("label_id")]
+    return pd.concat(parts).reset_index(drop=True)

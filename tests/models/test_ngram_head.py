@@ -1,0 +1,130 @@
+"""The hashed n-gram sentence head (models/ngram_head.py): features, fusion, loading, the tagger hook."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from voc_pipeline.models.tagger import default_model_dir
+
+TEXTS = ["배송이 너무 늦어서 화가 났어요.", "상담원분이 친절하게 안내해 주셔서 감사합니다.",
+         "포장이 엉망이고 박스가 젖어서 왔네요", "쿠폰이 적용이 안 돼요", "그냥 그래요",
+         "환불 요청한 지 일주일이 지났는데 아직도 처리가 안 됐습니다",
+         "가격 대비 품질이 아주 좋아요 재구매 의사 있습니다"]
+
+
+@pytest.fixture(scope="module")
+def kiwi():
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    return KiwiTokenizer(num_workers=1)
+
+
+@pytest.fixture(scope="module")
+def morphs(kiwi):
+    return kiwi.morphemes(TEXTS)
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from voc_pipeline.models.encoding import MorphemeEncoder
+
+    return MorphemeEncoder(str(default_model_dir() / "tokenizer.json"))
+
+
+def _row_features(enc, i, bits=18):
+    from voc_pipeline.models.ngram_head import features
+
+    r, c, v = features(enc, bits)
+    return sorted(zip(c[r == i].tolist(), np.round(v[r == i], 6).tolist(), strict=True))
+
+
+def test_features_do_not_depend_on_batch_padding(morphs, encoder):
+    from voc_pipeline.models.encoding import encode
+
+    long = morphs[5] * 3                                    # padded far beyond the short sentences
+    alone = [encode(encoder, [m], 64, 96, True) for m in morphs]
+    batch = encode(encoder, [*morphs, long], 64, 96, True)
+    assert batch["input_ids"].shape[1] > alone[4]["input_ids"].shape[1]
+    for i in range(len(morphs)):
+        assert _row_features(alone[i], 0) == _row_features(batch, i)
+    assert _row_features(batch, 0) != _row_features(batch, 1)
+    # binary and L2-normalised: every set feature has the value 1/sqrt(count)
+    feats = _row_features(batch, 3)
+    assert len({c for c, _ in feats}) == len(feats)
+    assert np.isclose(sum(v * v for _, v in feats), 1.0)
+
+
+def test_head_logits_are_batch_invariant_and_roundtrip(morphs, encoder, tmp_path):
+    from voc_pipeline.models.encoding import encode
+    from voc_pipeline.models.ngram_head import NgramHead
+
+    rng = np.random.default_rng(0)
+    head = NgramHead(rng.normal(0, 1, (1 << 16, 3)).astype(np.float16), np.array([0.1, -0.2, 0.1]),
+                     rng.normal(0, 0.5, (3, 6)), np.zeros(3), 16, ("uni", "bi", "tri", "tag"))
+    together = head.logits(encode(encoder, morphs, 64, 96, True))
+    one_by_one = np.vstack([head.logits(encode(encoder, [m], 64, 96, True)) for m in morphs])
+    assert np.allclose(together, one_by_one, atol=1e-5)
+    head.save(tmp_path)
+    back = NgramHead.load(tmp_path)
+    assert back.bits == 16 and back.orders == head.orders
+    p = np.full((len(morphs), 3), 1 / 3)
+    enc = encode(encoder, morphs, 64, 96, True)
+    assert np.allclose(back.probs(p, enc), head.probs(p, enc))
+    assert np.allclose(back.probs(p, enc).sum(1), 1.0)
+
+
+def test_a_directory_without_the_head_still_loads(tiny_model, tmp_path, morphs):
+    from voc_pipeline.models.ngram_head import HEAD_FILE
+    from voc_pipeline.models.tagger import load_tagger
+
+    d = tmp_path / "m"
+    shutil.copytree(tiny_model, d)
+    (d / HEAD_FILE).unlink(missing_ok=True)
+    t = load_tagger(str(d), device="cpu")
+    assert t.ngram_head is None
+    out = t.predict(morphs)
+    assert out.sentiment.shape == (len(morphs), 3) and np.allclose(out.sentiment.sum(1), 1.0)
+
+
+def _frame(kiwi, rows):
+    texts = [t for t, _ in rows]
+    return pd.DataFrame({"morphs": kiwi.morphemes(texts), "label_id": [lab for _, lab in rows]})
+
+
+def test_fusion_weights_come_from_the_calib_split(tiny_model, tmp_path, kiwi, morphs):
+    """The head is fitted on train; the fusion on calib only: calib labels that contradict the head
+    turn its weight negative, agreeing ones positive. The tagger then applies exactly that fusion."""
+    from tests.models.conftest import SENTS
+
+    from voc_pipeline.models.encoding import encode
+    from voc_pipeline.models.ngram_head import HEAD_FILE, NgramHead, fit_for_model
+    from voc_pipeline.models.tagger import load_tagger
+
+    lab = {"neg": 0, "neu": 1, "pos": 2}
+    train = _frame(kiwi, [(t, lab[y]) for t, y in SENTS] + [("영화 시간 때우기용", -100)])
+    calib_ok = _frame(kiwi, [(t, lab[y]) for t, y in SENTS if y != "neu"] * 2)
+    flip = {"neg": 2, "pos": 0}
+    calib_flipped = _frame(kiwi, [(t, flip[y]) for t, y in SENTS if y != "neu"] * 2)
+    weights = {}
+    for name, cal in (("ok", calib_ok), ("flipped", calib_flipped)):
+        d = tmp_path / name
+        shutil.copytree(tiny_model, d)
+        rep = fit_for_model(d, train, cal, bits=16, C=4.0, per_class=100, log=lambda m: None)
+        head = NgramHead.load(d)
+        assert (d / HEAD_FILE).is_file() and np.allclose(head.fuse_A, rep["fusion_A"], atol=1e-3)
+        assert rep["calib_rows"] == len(cal)
+        weights[name] = head.fuse_A[2, 5] - head.fuse_A[2, 3]     # pos logit: weight on head pos - head neg
+        t = load_tagger(str(d), device="cpu")
+        assert t.ngram_head is not None
+        got = t.predict(morphs).sentiment
+        t.ngram_head = None
+        base = t.predict(morphs).sentiment
+        cfg = t.config
+        enc = encode(t.tokenizer, morphs, cfg.max_morphemes, cfg.max_subwords, cfg.use_tags)
+        exp = head.probs(base, enc)          # features are per sentence: batching does not matter
+        assert np.allclose(got, exp, atol=1e-6)
+    assert weights["ok"] > 0 > weights["flipped"]
