@@ -107,6 +107,10 @@ def test_train_save_load_predict_roundtrip(tiny_model, kiwi):
     for m, labs, conf in zip(morphs, out.span_labels, out.span_confidence, strict=True):
         assert len(labs) == len(m) == len(conf)
         assert all(lab in SPAN_LABELS for lab in labs)
+    # the flat arrays the pipeline decodes from say the same as the lists
+    assert out.offsets.tolist() == [0, *np.cumsum([len(m) for m in morphs]).tolist()]
+    assert out.has_span().tolist() == [any(lab != "O" for lab in labs) for labs in out.span_labels]
+    assert [out.labels_of(i) for i in range(len(morphs))] == out.span_labels
     # rows come back in input order: predicting one sentence alone gives the same row
     single = tagger.predict([morphs[1]])
     assert np.allclose(single.sentiment[0], out.sentiment[1], atol=1e-5)

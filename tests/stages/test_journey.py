@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from voc_pipeline.config import domain_path
 from voc_pipeline.stages.journey import JourneyMapper, load_taxonomy
@@ -76,3 +78,50 @@ def test_stage_patterns_decide_when_no_keyword_does():
     assert m.stage_of_sentence("카드 승인이 두 번 됐어요", [], []) == "pay"
     assert m.stage_of_sentence("CALLBACK 요청했는데 연락이 없네요", [], []) == "cs"   # inline flag kept
     assert m.stage_of_sentence("그냥 그래요", [], []) is None
+
+
+def test_longest_keyword_inside_wins_and_ties_go_to_the_first_configured():
+    from voc_pipeline.stages.journey import Stage, Taxonomy
+
+    tax = Taxonomy("t", "t", (Stage("delivery", "배송", ("배송", "택배")),
+                              Stage("payment", "결제", ("배송비", "결제")),
+                              Stage("refund", "환불", ("환불",))))
+    m = JourneyMapper(tax)
+    assert m.stage_of_aspect("배송비환불") == "payment"      # 배송비 (3) beats 배송 and 환불 (2)
+    assert m.stage_of_aspect("환불택배") == "delivery"       # a tie of length: 택배 was configured first
+    assert m.stage_of_aspect("택배상자") == "delivery"
+    assert m.stage_of_aspect("상자") is None
+
+
+@pytest.mark.parametrize(("pattern", "first"), [
+    (r"배송\s*(이|가)?\s*늦", "배"), (r"(아직|여태)\s*안\s*와", "아여"), (r"(한\s*시간|\d+\s*분)", r"한\d"),
+    (r"[가-힣]+요", "가-힣"), (r"\s*배송", None), (r"^배송", None), (r"(?i)call", None), (r"(?:배송|)늦", None),
+])
+def test_first_characters_of_a_pattern(pattern, first):
+    from voc_pipeline.stages.journey import _first_chars
+
+    assert _first_chars(pattern) == first
+
+
+_PATTERN_ALPHABET = "배송이가늦어요아직안와한시간분 0123456789대기택배사바뀌쿠폰적용결제실패광고문자"
+
+
+@given(st.text(alphabet=_PATTERN_ALPHABET, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_the_first_character_guard_never_changes_a_pattern_decision(text):
+    """The combined pattern with its first-character lookahead matches exactly when one stage
+    pattern of the shipped taxonomy does (property over texts made of the patterns' own pieces)."""
+    mapper = _commerce_mapper()
+    assert mapper._any_pattern.pattern.startswith("(?=[")
+    anyone = any(p.search(text) for s in mapper.taxonomy.stages for p in s.patterns)
+    assert bool(mapper._any_pattern.search(text)) == anyone
+
+
+def _commerce_mapper() -> JourneyMapper:
+    global _MAPPER
+    if _MAPPER is None:
+        _MAPPER = JourneyMapper(load_taxonomy(domain_path("commerce")))
+    return _MAPPER
+
+
+_MAPPER: JourneyMapper | None = None

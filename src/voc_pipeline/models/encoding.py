@@ -17,8 +17,14 @@ TAG2ID = {t: i + 2 for i, t in enumerate(KIWI_TAGS)}
 N_TAG_IDS = len(KIWI_TAGS) + 2
 
 
+_TAG_ID_MEMO: dict[str, int] = {}
+
+
 def tag_id(tag: str) -> int:
-    return TAG2ID.get(tag.split("-")[0], 1)
+    found = _TAG_ID_MEMO.get(tag)
+    if found is None:
+        found = _TAG_ID_MEMO[tag] = TAG2ID.get(tag.split("-")[0], 1)
+    return found
 
 
 def _words(sentences: Sequence[Sequence[tuple[str, str]]], max_morphemes: int) -> list[list[str]]:
@@ -36,15 +42,15 @@ def encode(tokenizer, sentences: Sequence[Sequence[tuple[str, str]]], max_morphe
     """
     words = _words(sentences, max_morphemes)
     if isinstance(tokenizer, MorphemeEncoder):
-        input_ids, attn, word_ids = tokenizer.encode_words(words, max_length)
+        input_ids, attn, wid = tokenizer.encode_words(words, max_length)
     else:
         enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length, padding=True)
         input_ids = np.asarray(enc["input_ids"], dtype=np.int64)
         attn = np.asarray(enc["attention_mask"], dtype=np.int64)
-        word_ids = [enc.word_ids(i) for i in range(len(words))]
+        wid = np.asarray([[-1 if x is None else x for x in enc.word_ids(i)] for i in range(len(words))],
+                         dtype=np.int64).reshape(input_ids.shape)
     b, t = input_ids.shape
     w = max(len(s) for s in words)
-    wid = np.asarray([[-1 if x is None else x for x in row] for row in word_ids], dtype=np.int64).reshape(b, t)
     prev = np.concatenate([np.full((b, 1), -1, dtype=np.int64), wid[:, :-1]], axis=1)
     rows, cols = np.nonzero((wid >= 0) & (wid != prev))
     word_index = np.full((b, w), -1, dtype=np.int64)
@@ -52,8 +58,9 @@ def encode(tokenizer, sentences: Sequence[Sequence[tuple[str, str]]], max_morphe
     tag_ids = np.zeros((b, t), dtype=np.int64)
     if use_tags:
         tags = np.zeros((b, w), dtype=np.int64)
+        memo = _TAG_ID_MEMO
         for i, s in enumerate(sentences):
-            row = [tag_id(tg) for _, tg in s[:max_morphemes]] or [1]
+            row = [memo.get(tg) or tag_id(tg) for _, tg in s[:max_morphemes]] or [1]
             tags[i, :len(row)] = row
         inside = wid >= 0
         r, c = np.nonzero(inside)
@@ -91,30 +98,35 @@ class MorphemeEncoder:
             ids = self._cache[form] = [t.id for piece in form.split() for t in self._model.tokenize(piece)]
         return ids
 
-    def encode_words(self, words: list[list[str]], max_length: int) -> tuple[np.ndarray, np.ndarray, list[list]]:
+    def encode_words(self, words: list[list[str]], max_length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(input_ids, attention_mask, word ids) padded to the longest row; word id -1 = special/pad."""
         budget = max_length - 2
         rows: list[list[int]] = []
-        word_ids: list[list] = []
+        word_ids: list[list[int]] = []
+        cache = self._cache
         for sentence in words:
             ids: list[int] = [self.cls_id]
-            wids: list = [None]
+            wids: list[int] = [-1]
             for k, form in enumerate(sentence):
-                sub = self.subwords(form)
-                room = budget - (len(ids) - 1)
+                sub = cache.get(form)
+                if sub is None:
+                    sub = self.subwords(form)
+                room = budget + 1 - len(ids)
                 if room <= 0:
                     break
-                sub = sub[:room]
-                ids.extend(sub)
-                wids.extend([k] * len(sub))
+                if len(sub) > room:
+                    sub = sub[:room]
+                ids += sub
+                wids += [k] * len(sub)
             ids.append(self.sep_id)
-            wids.append(None)
+            wids.append(-1)
             rows.append(ids)
             word_ids.append(wids)
-        t = max(len(r) for r in rows)
+        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        t = int(lengths.max())
+        filled = np.arange(t)[None, :] < lengths[:, None]
         input_ids = np.full((len(rows), t), self.pad_id, dtype=np.int64)
-        attn = np.zeros((len(rows), t), dtype=np.int64)
-        for i, r in enumerate(rows):
-            input_ids[i, :len(r)] = r
-            attn[i, :len(r)] = 1
-            word_ids[i] = word_ids[i] + [None] * (t - len(r))
-        return input_ids, attn, word_ids
+        input_ids[filled] = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(lengths.sum()))
+        wid = np.full((len(rows), t), -1, dtype=np.int64)
+        wid[filled] = np.fromiter((i for r in word_ids for i in r), dtype=np.int64, count=int(lengths.sum()))
+        return input_ids, filled.astype(np.int64), wid

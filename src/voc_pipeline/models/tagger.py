@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -22,11 +21,50 @@ def default_model_dir() -> Path:
     return Path(str(resources.files("voc_pipeline") / "resources" / "model"))
 
 
-@dataclass
 class TaggerOutput:
-    sentiment: np.ndarray                 # (n, 3) calibrated probabilities, SENTIMENT_LABELS order
-    span_labels: list[list[str]]          # one SPAN_LABELS label per morpheme
-    span_confidence: list[list[float]]    # probability of that label (0.0 = beyond the model's window)
+    """What ``Tagger.predict`` returns.
+
+    ``sentiment``: (n, 3) calibrated probabilities, SENTIMENT_LABELS order. Morpheme labels are held
+    flat (``label_ids``/``confidence`` of every morpheme of every sentence, in input order;
+    sentence i is ``offsets[i]:offsets[i + 1]``), so the pipeline decodes only the sentences that
+    carry a span; ``span_labels`` (one SPAN_LABELS label per morpheme, BIO-repaired) and
+    ``span_confidence`` (probability of that label; 0.0 = beyond the model's window) are the same
+    as lists, built on first access.
+    """
+
+    def __init__(self, sentiment: np.ndarray, label_ids: np.ndarray, confidence: np.ndarray,
+                 offsets: np.ndarray) -> None:
+        self.sentiment = sentiment
+        self.label_ids = label_ids
+        self.confidence = confidence
+        self.offsets = offsets
+        self._labels: list[list[str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def has_span(self) -> np.ndarray:
+        """(n,) bool: whether sentence i has any morpheme labelled other than O."""
+        counts = np.diff(np.concatenate([[0], np.cumsum(self.label_ids != 0)])[self.offsets])
+        return counts > 0
+
+    def labels_of(self, i: int) -> list[str]:
+        row = self.label_ids[self.offsets[i]:self.offsets[i + 1]]
+        labels = _LABELS[row].tolist()
+        return fix_bio(labels) if row.any() else labels
+
+    def confidence_of(self, i: int) -> list[float]:
+        return self.confidence[self.offsets[i]:self.offsets[i + 1]].tolist()
+
+    @property
+    def span_labels(self) -> list[list[str]]:
+        if self._labels is None:
+            self._labels = [self.labels_of(i) for i in range(len(self))]
+        return self._labels
+
+    @property
+    def span_confidence(self) -> list[list[float]]:
+        return [self.confidence_of(i) for i in range(len(self))]
 
 
 def fix_bio(labels: list[str]) -> list[str]:
@@ -97,13 +135,14 @@ class Tagger:
     def predict(self, sentences: Sequence[Sequence[tuple[str, str]]]) -> TaggerOutput:
         """Length-sorted batches (less padding), results restored to input order."""
         n = len(sentences)
+        lengths = np.fromiter((len(s) for s in sentences), dtype=np.int64, count=n)
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
         probs = np.zeros((n, len(SENTIMENT_LABELS)), dtype=np.float64)
-        labels: list[list[str]] = [[] for _ in range(n)]
-        confs: list[list[float]] = [[] for _ in range(n)]
-        if n == 0:
-            return TaggerOutput(probs, labels, confs)
+        # morphemes beyond the model's window keep label O (0) with confidence 0
+        label_ids = np.zeros(int(offsets[-1]), dtype=np.int8)
+        confidence = np.zeros(int(offsets[-1]), dtype=np.float32)
         cfg = self.config
-        lengths = [len(s) for s in sentences]
         order = np.argsort(lengths, kind="stable")
         for b in range(0, n, self.batch_size):
             idx = order[b:b + self.batch_size]
@@ -115,17 +154,13 @@ class Tagger:
             span_p = _softmax(span.astype(np.float32))
             arg = span_p.argmax(axis=-1)
             conf = np.take_along_axis(span_p, arg[..., None], axis=-1)[..., 0]
-            inside = enc["word_index"] >= 0       # beyond the window: label O, confidence 0
-            arg = np.where(inside, arg, 0)
-            conf = np.where(inside, conf, 0.0)
-            for r, i in enumerate(idx):
-                k = lengths[i]
-                m = min(k, arg.shape[1])
-                row = arg[r, :m]
-                lab = _LABELS[row].tolist() + ["O"] * (k - m)
-                labels[i] = fix_bio(lab) if row.any() else lab
-                confs[i] = conf[r, :m].tolist() + [0.0] * (k - m)
-        return TaggerOutput(probs, labels, confs)
+            inside = enc["word_index"] >= 0
+            inside &= np.arange(arg.shape[1])[None, :] < lengths[idx][:, None]
+            rows, cols = np.nonzero(inside)
+            at = offsets[idx][rows] + cols
+            label_ids[at] = arg[rows, cols]
+            confidence[at] = conf[rows, cols]
+        return TaggerOutput(probs, label_ids, confidence, offsets)
 
 
 def load_tagger(path: str | None = None, device: str = "auto", batch_size: int = 64,

@@ -190,17 +190,25 @@ class Tagger:
         sentences["sentiment"] = [SENTIMENT_LABELS[i] for i in probs.argmax(axis=1)]
         sentences["sentiment_score"] = probs[:, 2] - probs[:, 0]
         rows: list[dict] = []
-        for (rid, idx, forms, tags, lemmas, starts, lens), labels, conf in zip(
-            sentences[["record_id", "sentence_index", "forms", "tags", "lemmas", "starts", "lens"]].itertuples(
-                index=False, name=None
-            ),
-            out.span_labels,
-            out.span_confidence,
-            strict=True,
-        ):
-            if labels.count("O") < len(labels):   # most sentences carry no span at all
+        # most sentences carry no span at all: only the others are decoded, morpheme by morpheme
+        spans = _sentences_with_spans(out)
+        if len(spans):
+            cols = [sentences[c].to_numpy() for c in ("record_id", "sentence_index", "forms", "tags", "lemmas",
+                                                       "starts", "lens")]
+            for i, labels, conf in spans:
+                rid, idx, forms, tags, lemmas, starts, lens = (c[i] for c in cols)
                 rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens, labels, conf))
         return sentences, pd.DataFrame(rows, columns=MENTION_FRAME_COLUMNS)
+
+
+def _sentences_with_spans(out) -> list[tuple[int, list[str], list[float]]]:
+    """(position, labels, confidences) of the sentences with a span; from the flat arrays of a
+    ``TaggerOutput``, or from per-sentence lists (any model object with ``span_labels``)."""
+    if hasattr(out, "has_span"):
+        return [(int(i), out.labels_of(i), out.confidence_of(i)) for i in np.flatnonzero(out.has_span())]
+    return [(i, list(labels), list(conf))
+            for i, (labels, conf) in enumerate(zip(out.span_labels, out.span_confidence, strict=True))
+            if any(label != "O" for label in labels)]
 
 
 def record_sentiment(records: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
