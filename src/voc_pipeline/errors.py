@@ -9,7 +9,8 @@
     │   └── UnreadableInputError (E202)
     ├── ModelError          (E3xx)   exit 1: the model directory is missing or broken
     ├── OutputError         (E4xx)   exit 1: the dataset cannot be written (lock held, disk)
-    └── AccountingError     (E5xx)   exit 1: rows read != records + quarantine
+    ├── AccountingError     (E5xx)   exit 1: rows read != records + quarantine
+    └── EngineError         (E6xx)   exit 1: the execution engine failed (a worker process died)
 
 Messages are bilingual: Korean first, then English, on one line.
 """
@@ -62,3 +63,7 @@ class OutputError(VocPipelineError):
 
 class AccountingError(VocPipelineError):
     code = "E500"
+
+
+class EngineError(VocPipelineError):
+    code = "E600"

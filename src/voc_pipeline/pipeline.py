@@ -133,7 +133,8 @@ class Stages:
     def __init__(self, config: PipelineConfig, secret: bytes, workers: int | None = None,
                  only: str | None = None) -> None:
         """``only="prepare"`` (masker + Kiwi, no model) or ``only="complete"`` (model + mapper, no
-        Kiwi, no secret): the halves a distributed engine runs in different workers."""
+        Kiwi, no secret): the halves a distributed engine runs in different workers;
+        ``only="driver"``: neither (the taxonomy only), for an engine whose workers load their own."""
         from voc_pipeline.models import load_tagger
         from voc_pipeline.stages.mask import Masker
         from voc_pipeline.stages.tag import Tagger
@@ -143,12 +144,12 @@ class Stages:
         self.taxonomy = load_taxonomy(domain_path(config.domain, config.base_dir))
         self.mapper = JourneyMapper(self.taxonomy)
         self.masker = self.tokenizer = self.model = self.tagger = None
-        if only != "complete":
+        if only not in ("complete", "driver"):
             self.masker = Masker(types=config.privacy.mask, secret=secret)
             self.tokenizer = KiwiTokenizer(
                 user_words=[(w.word, w.tag, w.score) for w in config.user_words], num_workers=workers
             )
-        if only != "prepare":
+        if only not in ("prepare", "driver"):
             model_path = str(config.resolve(config.model.path)) if config.model.path else None
             self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size,
                                      backend=config.model.backend)
@@ -237,7 +238,7 @@ def run_pipeline(
 
     t = time.perf_counter()
     own_stages = stages is None
-    stages = stages or Stages(config, secret, workers)
+    stages = stages or Stages(config, secret, workers, only="driver" if engine == "processes" else None)
     timings["load"] += time.perf_counter() - t
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     warnings: list[str] = []
@@ -354,6 +355,8 @@ def _engine_results(engine: str, stages: Stages, batches, workers: int | None):
                 f"Ray 엔진을 쓰려면 pip install 'voc-pipeline[ray]' 가 필요합니다 ({err})",
                 f"--engine ray needs pip install 'voc-pipeline[ray]' ({err})",
             ) from None
+    elif engine == "processes":
+        from voc_pipeline.engines.processes import analyse_batches
     else:
         from voc_pipeline.engines.local import analyse_batches
     return analyse_batches(stages, batches, workers=workers)
