@@ -29,6 +29,18 @@ def test_short_cp949_not_misread_as_big5():
     assert guess.encoding == "cp949"
 
 
+def test_cp949_bytes_that_are_also_utf8_read_as_utf8_unless_named(tmp_path):
+    """Known limit of detection (strict UTF-8 is tried first): a cp949 file whose only Hangul are
+    syllables like 푿 (C7 AD, also UTF-8 for ǭ) reads as UTF-8. One Korean header or a few words
+    of real text settle it; ``encoding: cp949`` in the source always does."""
+    data = "id,text\r\nr0,푿\r\n".encode("cp949")
+    assert detect_bytes(data).encoding == "utf-8"
+    assert detect_bytes("번호,text\r\nr0,푿\r\n".encode("cp949")).encoding == "cp949"
+    p = tmp_path / "x.csv"
+    p.write_bytes(data)
+    assert detect_encoding(p, explicit="cp949").encoding == "cp949"
+
+
 def test_line_vote_keeps_encoding_with_a_bad_line():
     good = "".join(f"{i},배송 문의 {i}번\n" for i in range(20)).encode("cp949")
     guess = detect_bytes(good + b"21,\xff\xfe\xfa broken\n")
