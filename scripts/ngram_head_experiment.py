@@ -41,6 +41,7 @@ def main() -> None:
     ap.add_argument("--C", default="4", help="comma-separated list to compare")
     ap.add_argument("--synthetic-weight", type=float, default=1.0, help="sample weight of synthetic rows")
     ap.add_argument("--extra-synthetic", type=int, default=0, help="more synthetic commerce rows for the head only")
+    ap.add_argument("--drop-nsmc-neutral", action="store_true", help="head: no NSMC 5–6★ rows as neutral")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
@@ -78,6 +79,8 @@ def main() -> None:
             extra = synthetic_frame(args.extra_synthetic, cfg.seed + 1, KiwiTokenizer(), False)
             ex_file.write_bytes(pickle.dumps(extra))
         tr = pd.concat([tr, extra], ignore_index=True)
+    if args.drop_nsmc_neutral:
+        tr = tr[~((tr["source"] == "nsmc_dev") & (tr["label_id"] == 1))].reset_index(drop=True)
     conf = _read_config(mdir)
     tok = MorphemeEncoder(str(mdir / "tokenizer.json"))
     orders = tuple(args.orders.split(","))
@@ -133,7 +136,8 @@ def main() -> None:
             if out.exists():
                 shutil.rmtree(out)
             shutil.copytree(mdir, out, ignore=shutil.ignore_patterns("checkpoints", "cache"))
-        rep = fit_for_model(out, tr, calib, bits=args.bits, orders=orders, C=C, seed=cfg.seed, log=log)
+        rep = fit_for_model(out, tr, calib, bits=args.bits, orders=orders, C=C, seed=cfg.seed,
+                            synthetic_weight=args.synthetic_weight, log=log)
         f = out / "training_report.json"
         rec = json.loads(f.read_text(encoding="utf-8"))
         rec["report"]["ngram_head"] = rep

@@ -63,7 +63,10 @@ def features(enc: dict[str, np.ndarray], bits: int = 18, orders=("uni", "bi", "t
         c_all.append(_hash(key[valid], _SALTS["tag"], bits))
     r = np.concatenate(r_all) if r_all else np.zeros(0, np.int64)
     c = np.concatenate(c_all) if c_all else np.zeros(0, np.int64)
-    keys = np.unique(r * np.int64(1 << bits) + c)          # binary: each feature once per sentence
+    keys = r * np.int64(1 << bits) + c
+    keys.sort()                                            # by sentence, then bucket
+    if len(keys):                                          # binary: each feature once per sentence
+        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
     r, c = keys >> np.int64(bits), keys & np.int64((1 << bits) - 1)
     norm = np.sqrt(np.bincount(r, minlength=b).astype(np.float64))
     v = 1.0 / norm[r]
@@ -90,12 +93,14 @@ class NgramHead:
         self.orders = tuple(orders)
 
     def logits(self, enc: dict[str, np.ndarray]) -> np.ndarray:
-        r, c, v = features(enc, self.bits, self.orders)
+        r, c, _ = features(enc, self.bits, self.orders)
         n = enc["input_ids"].shape[0]
-        contrib = self.W[c] * v[:, None].astype(np.float32)
-        out = np.empty((n, self.W.shape[1]), dtype=np.float64)
-        for k in range(self.W.shape[1]):
-            out[:, k] = np.bincount(r, weights=contrib[:, k], minlength=n)
+        counts = np.bincount(r, minlength=n)
+        has = counts > 0
+        out = np.zeros((n, self.W.shape[1]), dtype=np.float64)
+        if has.any():   # r is sorted: one segment per sentence; the L2 norm is 1/sqrt(count) for every feature
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[has]
+            out[has] = np.add.reduceat(self.W[c], starts, axis=0) / np.sqrt(counts[has])[:, None]
         return out + self.b
 
     def fuse(self, model_logprobs: np.ndarray, head_logits: np.ndarray) -> np.ndarray:
@@ -204,7 +209,8 @@ def fit_fusion(model_logprobs: np.ndarray, head_logits: np.ndarray, y: np.ndarra
 
 
 def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("uni", "bi", "tri", "tag"),
-                  C: float = 4.0, seed: int = 13, per_class: int = 4000, log=print) -> dict:
+                  C: float = 4.0, seed: int = 13, per_class: int = 4000, synthetic_weight: float = 1.0,
+                  log=print) -> dict:
     """Fit the head of a saved model directory and write ``ngram_head.npz`` there.
 
     ``train``/``calib``: frames with ``morphs`` and ``label_id`` (-100 = unlabelled), the splits
@@ -225,7 +231,10 @@ def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("
     lab = train[train["label_id"] >= 0]
     X = encode_all(tagger.tokenizer, lab["morphs"].tolist(), cfg.max_morphemes, cfg.max_subwords, cfg.use_tags,
                    bits, orders)
-    W, b = fit_head(X, lab["label_id"].to_numpy(), C=C, seed=seed)
+    sw = None
+    if synthetic_weight != 1.0 and "source" in lab.columns:
+        sw = np.where(lab["source"].to_numpy() == "synthetic", synthetic_weight, 1.0)
+    W, b = fit_head(X, lab["label_id"].to_numpy(), C=C, sample_weight=sw, seed=seed)
     log(f"n-gram head: {X.shape[0]} rows, {X.nnz} features set, fitted in {time.time() - t0:.0f}s")
     cal = calib[calib["label_id"] >= 0]
     cal = _balanced_sample(cal, seed, per_class)
@@ -241,7 +250,8 @@ def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("
     head.save(model_dir)
     nll = {name: float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
            for name, p in (("model", np.exp(model_lp)), ("fused", head.fuse(model_lp, hl)))}
-    rep = {"bits": bits, "orders": list(orders), "C": C, "train_rows": int(X.shape[0]), "calib_rows": len(y),
+    rep = {"bits": bits, "orders": list(orders), "C": C, "synthetic_weight": synthetic_weight,
+           "train_rows": int(X.shape[0]), "calib_rows": len(y),
            "calib_nll_model": round(nll["model"], 4), "calib_nll_fused": round(nll["fused"], 4),
            "fusion_A": np.round(A, 4).tolist(), "fusion_c": np.round(c, 4).tolist(),
            "seconds": round(time.time() - t0, 1), "bytes": (model_dir / HEAD_FILE).stat().st_size}
