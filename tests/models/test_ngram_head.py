@@ -128,3 +128,19 @@ def test_fusion_weights_come_from_the_calib_split(tiny_model, tmp_path, kiwi, mo
         exp = head.probs(base, enc)          # features are per sentence: batching does not matter
         assert np.allclose(got, exp, atol=1e-6)
     assert weights["ok"] > 0 > weights["flipped"]
+
+
+def test_the_embedded_default_ships_and_uses_the_head(morphs):
+    from voc_pipeline.models.ngram_head import HEAD_FILE
+    from voc_pipeline.models.tagger import load_tagger
+
+    d = default_model_dir()
+    assert (d / HEAD_FILE).is_file()
+    assert sum(f.stat().st_size for f in d.iterdir() if f.is_file()) <= 25_000_000
+    t = load_tagger()
+    assert t.ngram_head is not None and t.ngram_head.W.shape == (1 << t.ngram_head.bits, 3)
+    fused = t.predict(morphs).sentiment
+    t.ngram_head = None
+    alone = t.predict(morphs).sentiment
+    assert np.allclose(fused.sum(1), 1.0) and not np.allclose(fused, alone)
+    assert fused[1].argmax() == 2 and fused[0].argmax() == 0        # 친절하게 ... 감사합니다 / 늦어서 화가 났어요

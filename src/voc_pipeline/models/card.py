@@ -76,8 +76,9 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         f"- figures: `{ev.get('command', 'benchmarks/model_eval.py --model DIR')}`",
         "",
         "## Scores (held-out; reproduce with the commands in docs/model.md)",
-        f"- NSMC, movies never seen in training, balanced neg/pos sample: {_fmt(rep.get('nsmc_heldout_balanced'))}",
-        f"- KOTE held-out comments, 3-class: {_fmt(rep.get('kote_heldout_3class'))}",
+        f"- NSMC, movies never seen in training, balanced neg/pos sample: "
+        f"{_fmt(ev.get('nsmc_heldout_balanced') or rep.get('nsmc_heldout_balanced'))}",
+        f"- KOTE held-out comments, 3-class: {_fmt(ev.get('kote_heldout_3class') or rep.get('kote_heldout_3class'))}",
     ]
     rows = [("nsmc_tfidf_baseline", "TF-IDF char 1–3 + LR (same training split, neg/pos), same NSMC sample"),
             ("kote_heldout_3class_baseline", "TF-IDF baseline, KOTE held-out"),
@@ -110,7 +111,8 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
     for key in ("throughput", "throughput_benchmark"):
         if key in ev:
             lines.append(f"- {key}: {json.dumps(ev[key], ensure_ascii=False)}")
-    nsmc, base = rep.get("nsmc_heldout_balanced") or ev.get("nsmc_heldout_balanced"), ev.get("nsmc_tfidf_baseline")
+    # eval_results.json describes the directory as it is now (e.g. with a head fitted after training)
+    nsmc, base = ev.get("nsmc_heldout_balanced") or rep.get("nsmc_heldout_balanced"), ev.get("nsmc_tfidf_baseline")
     tp = ev.get("throughput") or {}
     if nsmc:
         lines += ["", "## Targets (issue) and status",
