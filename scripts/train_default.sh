@@ -17,7 +17,8 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
   --domain src/voc_pipeline/resources/domains/commerce.yaml \
   --cache-dir checkpoints/kiwi --model-id voc-fast-v1 "$@"
 # voc-fast-v1: 5,000 steps took 57 min on 2 cores shared with other jobs (+3 min Kiwi/weak labels);
-# expect ~25 min on 2 idle cores. train writes model.int8.onnx (the CPU run path) next to the weights.
+# expect ~25 min on 2 idle cores. train writes model.int8.onnx (the CPU run path) next to the weights,
+# then fits the n-gram sentence head (ngram_head.npz, ~2-3 min; --no-ngram-head skips it, docs/model.md §5).
 # The previous default (voc-small-v0): --config small --epochs 1.0 --max-steps 1100 --synthetic 30000
 # --max-per-class 80000 --model-id voc-small-v0 (~10 min on 2 idle cores).
 
@@ -26,4 +27,4 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
 # ship: the HF directory without checkpoints/cache
 # rsync -a --delete --exclude checkpoints --exclude cache "$OUT"/ src/voc_pipeline/resources/model/
-# (or cp README.md config.json lexicon.yaml model.int8.onnx model.safetensors tokenizer*.json training_report.json eval_results.json)
+# (or cp README.md config.json lexicon.yaml model.int8.onnx model.safetensors ngram_head.npz tokenizer*.json training_report.json eval_results.json)

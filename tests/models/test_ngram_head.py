@@ -144,3 +144,28 @@ def test_the_embedded_default_ships_and_uses_the_head(morphs):
     alone = t.predict(morphs).sentiment
     assert np.allclose(fused.sum(1), 1.0) and not np.allclose(fused, alone)
     assert fused[1].argmax() == 2 and fused[0].argmax() == 0        # 친절하게 ... 감사합니다 / 늦어서 화가 났어요
+
+
+def test_train_fits_the_head_and_reports_it(tmp_path):
+    """`train` writes ngram_head.npz with the fusion fitted on the calib split, and its report says so."""
+    import json
+
+    from tests.models.conftest import SENTS
+
+    from voc_pipeline.models.ngram_head import HEAD_FILE
+    from voc_pipeline.models.train import TrainConfig, train
+
+    data = tmp_path / "train.jsonl"
+    with data.open("w", encoding="utf-8") as f:
+        for k in range(40):                       # 880 rows, one group each: ~44 land in calib
+            for i, (t, lab) in enumerate(SENTS):
+                f.write(json.dumps({"text": f"{t} {'ㅎㅎ' * (k % 3)}", "label": lab}, ensure_ascii=False) + "\n")
+    out = tmp_path / "m"
+    cfg = TrainConfig(data=[str(data)], out=str(out), preset="tiny", synthetic=0, max_steps=3, batch_size=32,
+                      threads=1, vocab_size=800, split_salt="test", ngram_bits=14)
+    report = train(cfg, log=lambda m: None, progress=False, resume=False)
+    assert (out / HEAD_FILE).is_file()
+    head = report["ngram_head"]
+    assert head["bits"] == 14 and head["train_rows"] > 600 and 20 <= head["calib_rows"] < 150
+    saved = json.loads((out / "training_report.json").read_text(encoding="utf-8"))
+    assert saved["report"]["ngram_head"]["calib_rows"] == head["calib_rows"]
