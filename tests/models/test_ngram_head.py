@@ -158,7 +158,7 @@ def test_train_fits_the_head_and_reports_it(tmp_path):
     data = tmp_path / "train.jsonl"
     with data.open("w", encoding="utf-8") as f:
         for k in range(40):                       # 880 rows, one group each: ~44 land in calib
-            for i, (t, lab) in enumerate(SENTS):
+            for t, lab in SENTS:
                 f.write(json.dumps({"text": f"{t} {'ㅎㅎ' * (k % 3)}", "label": lab}, ensure_ascii=False) + "\n")
     out = tmp_path / "m"
     cfg = TrainConfig(data=[str(data)], out=str(out), preset="tiny", synthetic=0, max_steps=3, batch_size=32,
