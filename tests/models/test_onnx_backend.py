@@ -112,3 +112,33 @@ def _tokenizers():
     from voc_pipeline.models.tagger import _load_tokenizer
 
     return _load_tokenizer(default_model_dir()), MorphemeEncoder(str(default_model_dir() / "tokenizer.json"))
+
+
+def test_lanes_give_the_same_output_as_one_lane(sentences, monkeypatch):
+    """Batches run on parallel lanes (one ONNX session, called from two threads) land in their own
+    rows: the output equals the single-lane run, row for row."""
+    from voc_pipeline.models import load_tagger
+
+    many = sentences * 12                                     # 84 sentences, batches of 4 -> 21 batches
+    two = load_tagger(backend="onnx", threads=2, batch_size=4)
+    assert two.backend.lanes == 2
+    monkeypatch.setenv("VOC_PIPELINE_ONNX_LANES", "0")
+    one = load_tagger(backend="onnx", threads=2, batch_size=4)
+    assert one.backend.lanes == 1 and one.backend.session.get_session_options().intra_op_num_threads == 2
+    a, b = two.predict(many), one.predict(many)
+    np.testing.assert_array_equal(a.sentiment, b.sentiment)
+    np.testing.assert_array_equal(a.label_ids, b.label_ids)
+    np.testing.assert_array_equal(a.confidence, b.confidence)
+
+
+def test_an_error_on_a_lane_reaches_the_caller(sentences):
+    from voc_pipeline.models import load_tagger
+
+    tagger = load_tagger(backend="onnx", threads=2, batch_size=2)
+
+    def broken(enc):
+        raise RuntimeError("lane failed")
+
+    tagger.backend.forward = broken
+    with pytest.raises(RuntimeError, match="lane failed"):
+        tagger.predict(sentences)

@@ -29,30 +29,41 @@ def onnxruntime_available() -> bool:
 
 
 class OnnxBackend:
-    """One ``InferenceSession`` over ``model.int8.onnx``; ``forward`` takes and returns numpy arrays."""
+    """One ``InferenceSession`` over ``model.int8.onnx``; ``forward`` takes and returns numpy arrays.
+
+    ``threads`` cores are used as **lanes**: the session runs each batch on one intra-op thread
+    and ``Tagger.predict`` calls it from ``lanes`` threads at once (ONNX Runtime sessions are safe to
+    run concurrently; the GIL is released inside ``run``). At 128 hidden the per-operator hand-off
+    between intra-op threads costs more than it gains: on 2 cores, 2 lanes x 1 thread ran 14,598
+    sentences/s vs 11,114 for 1 batch x 2 threads (benchmarks/README.md, 2026-11-23).
+    ``VOC_PIPELINE_ONNX_LANES=0`` goes back to intra-op threads.
+    """
 
     def __init__(self, path: Path, threads: int, providers: list[str] | None = None) -> None:
         self.path = Path(path)
         self.providers = providers or ["CPUExecutionProvider"]
         self.threads = 0
+        self.lanes = 1
         self.session = None
         self.set_threads(threads)
 
     def set_threads(self, threads: int) -> None:
-        """Intra-op threads are fixed per session, so a change builds a new one (~50 ms)."""
+        """Cores for the model: lanes (default) or intra-op threads; a change builds a new session."""
         import onnxruntime as ort
 
         threads = max(1, int(threads))
         if threads == self.threads and self.session is not None:
             return
+        use_lanes = os.environ.get("VOC_PIPELINE_ONNX_LANES", "1").strip() not in {"0", "false", "no", "off"}
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = 1 if use_lanes else threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Spinning workers burn the core that Kiwi's threads need in the overlapped engine.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(self.path), options, providers=self.providers)
         self.threads = threads
+        self.lanes = threads if use_lanes else 1
 
     def forward(self, enc: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         sentiment, span = self.session.run(OUTPUT_NAMES, {k: enc[k] for k in INPUT_NAMES})

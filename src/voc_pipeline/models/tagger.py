@@ -144,7 +144,8 @@ class Tagger:
         confidence = np.zeros(int(offsets[-1]), dtype=np.float32)
         cfg = self.config
         order = np.argsort(lengths, kind="stable")
-        for b in range(0, n, self.batch_size):
+
+        def run_batch(b: int) -> None:   # writes rows idx only: batches may run on parallel lanes
             idx = order[b:b + self.batch_size]
             enc = encode(self.tokenizer, [sentences[i] for i in idx], cfg.max_morphemes, cfg.max_subwords,
                          cfg.use_tags)
@@ -160,6 +161,18 @@ class Tagger:
             at = offsets[idx][rows] + cols
             label_ids[at] = arg[rows, cols]
             confidence[at] = conf[rows, cols]
+
+        starts = range(0, n, self.batch_size)
+        lanes = min(getattr(self.backend, "lanes", 1), len(starts))
+        if lanes > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(lanes, thread_name_prefix="voc-model-lane") as pool:
+                for _ in pool.map(run_batch, starts):   # re-raises a lane's error here
+                    pass
+        else:
+            for b in starts:
+                run_batch(b)
         return TaggerOutput(probs, label_ids, confidence, offsets)
 
 
