@@ -28,27 +28,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from voc_pipeline.engines._secret import Secret
+
 _STAGES = None   # the worker process's own Stages, built once by _start_worker
-
-
-class Secret:
-    """Bytes that do not print themselves (tracebacks of a failed worker show arguments)."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: bytes) -> None:
-        self._value = value
-
-    def reveal(self) -> bytes:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret(***)"
-
-    __str__ = __repr__
-
-    def __reduce__(self):
-        return (Secret, (self._value,))
 
 
 def _start_worker(config, secret: Secret, threads: int) -> None:

@@ -27,24 +27,9 @@ from pathlib import Path
 
 import ray  # ImportError here -> pipeline tells the user to install the [ray] extra
 
+from voc_pipeline.engines._secret import Secret
+
 DEFAULT_WINDOW = 32
-
-
-class Secret:
-    """Bytes that do not print themselves (Ray logs task/actor arguments on errors)."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: bytes) -> None:
-        self._value = value
-
-    def reveal(self) -> bytes:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret(***)"
-
-    __str__ = __repr__
 
 
 def _dump(obj) -> bytes:
