@@ -112,3 +112,23 @@ def test_cut_opinions_are_repaired(kiwi, text, tagged, opinion):
     labels = ["B-ASP" if i == 0 else ("B-NEG" if f in tagged else "O") for i, f in enumerate(s.forms)]
     [m] = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [1.0] * len(labels))
     assert m["opinion"] == opinion
+
+
+@pytest.mark.parametrize(("text", "opinion_forms"), [
+    ("가격만큼 해요", {"하", "어요"}),          # a bare light verb judges nothing
+    ("상담원 연결까지 한 시간 기다렸어요", {"한"}),   # a determiner cut from 한 시간
+])
+def test_contentless_opinions_are_not_mentions(kiwi, text, opinion_forms):
+    s = _sentences(kiwi, text).iloc[0]
+    labels = ["B-NEG" if f in opinion_forms and i == min(j for j, g in enumerate(s.forms) if g in opinion_forms)
+              else ("I-NEG" if f in opinion_forms else "O") for i, f in enumerate(s.forms)]
+    assert any(lab != "O" for lab in labels)
+    assert mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels,
+                                 [0.9] * len(labels)) == []
+
+
+def test_a_negated_light_verb_is_still_an_opinion(kiwi):
+    s = _sentences(kiwi, "결제가 안 돼요").iloc[0]
+    labels = _label(s, {"결제": "ASP", "안": "NEG", "되": "NEG", "어요": "NEG"})
+    [m] = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [0.9] * len(labels))
+    assert (m["aspect"], m["opinion"]) == ("결제", "안 되다")

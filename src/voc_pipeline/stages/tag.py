@@ -22,6 +22,10 @@ MENTION_FRAME_COLUMNS = [
 _EDGE_TAG_PREFIXES = ("J", "E", "S", "X")
 _PREDICATE_TAGS = ("VV", "VA", "VX", "XSV", "XSA", "VCN", "VCP")
 _NEGATORS = {"안", "못", "않", "없"}
+#: opinion lemmas that judge nothing on their own: a bare light verb (가격만큼 해요 -> 하다, 2주
+#:됐는데 -> 되다) or a determiner cut from a phrase (한 시간 -> 한). A span the model tagged as just
+#: one of these made keys like 가격+하다; it is not a mention. With a negator it is kept (안 되다).
+CONTENTLESS_OPINIONS = frozenset({"하다", "되다", "한", "하", "되"})
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def mentions_for_sentence(
         after = [a for a in aspects if a.first > op.last]
         asp = before[-1] if before else (after[0] if after else None)
         opinion = opinion_lemma(forms, tags, lemmas, starts, lens, op.first, op.last)
-        if not opinion:
+        if not opinion or opinion in CONTENTLESS_OPINIONS:
             continue
         aspect = aspect_lemma(forms, tags, starts, lens, asp.first, asp.last) if asp else None
         lo = min(op.first, asp.first) if asp else op.first
