@@ -7,6 +7,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.report.synthetic import WEEKS, build_dataset
 
 from voc_pipeline.io.dataset import read_table
@@ -152,3 +154,104 @@ def test_rerun_of_last_week_uses_committed_history(history, tmp_path):
         b = read_table(root, table)
         a, b = (t[t["period"] == "2026-W47"].reset_index(drop=True) for t in (a, b))
         pd.testing.assert_frame_equal(a, b, check_categorical=False)
+
+
+# ---- candidates: the vectorised version against the per-key loop it replaced --------------------
+def _reference_candidates(period: str, points: pd.DataFrame, mentions: pd.DataFrame, known: set[tuple[str, str]] | None,
+               min_mentions: int = trends.MIN_CANDIDATE_MENTIONS) -> pd.DataFrame:
+    """The per-key loop ``trends.candidates`` had before it was vectorised: the oracle.
+
+    Keys first seen this period (not in ``known``, the keys of every earlier period) or only placed
+    on ``unmapped``, with at least ``min_mentions`` mentions in the period (all stages together).
+    ``known=None`` means there is no earlier period: nothing is "new" then, only unmapped keys count."""
+    if points.empty:
+        return pd.DataFrame(columns=trends.CANDIDATE_COLUMNS)
+    # only keys with the volume to be candidates are looked at (a period has thousands of keys)
+    pair = ["keyword", "polarity"]
+    points = points[points.groupby(pair)["mentions"].transform("sum") >= min_mentions]
+    # reasons per key, vectorised; then only the candidates' mentions are looked at
+    keep = (points["stage"] == trends.UNMAPPED_STAGE).groupby([points["keyword"], points["polarity"]]).transform("all")
+    keep = keep.to_numpy(dtype=bool, copy=True)
+    if known is not None:
+        keep |= ~pd.MultiIndex.from_frame(points[pair]).isin(list(known))
+    points = points[keep]
+    wanted = set(zip(points["keyword"], points["polarity"], strict=True))
+    by_key: dict = {}
+    if not mentions.empty and wanted:
+        hit = pd.MultiIndex.from_frame(mentions[pair]).isin(list(wanted))
+        by_key = dict(tuple(mentions[hit].groupby(pair)))
+    rows = []
+    for (keyword, polarity), group in points.groupby(pair, sort=True):
+        total = int(group["mentions"].sum())
+        reasons = []
+        if known is not None and (keyword, polarity) not in known:
+            reasons.append("new_key")
+        if (group["stage"] == trends.UNMAPPED_STAGE).all():
+            reasons.append("unmapped")
+        if not reasons:
+            continue
+        top = group.sort_values(["mentions", "stage"], ascending=[False, True]).iloc[0]
+        m = by_key.get((keyword, polarity), mentions.iloc[0:0])
+        aspect = opinion = None
+        if not m.empty and "aspect" in m.columns:
+            aspects = m["aspect"].dropna()
+            aspect = str(aspects.value_counts().index[0]) if len(aspects) else None
+            opinion = str(m["opinion"].dropna().value_counts().index[0]) if m["opinion"].notna().any() else None
+        rows.append({
+            "period": period, "keyword": keyword, "polarity": polarity, "aspect": aspect, "opinion": opinion,
+            "stage": top["stage"], "stage_name": top["stage_name"], "stages": group["stage"].tolist(),
+            "mentions": total, "records": int(m["record_id"].nunique()) if not m.empty else int(group["records"].sum()),
+            "reasons": reasons, "example_record_ids": list(top["example_record_ids"]),
+            "example_quotes": list(top["example_quotes"]),
+        })
+    if not rows:
+        return pd.DataFrame(columns=trends.CANDIDATE_COLUMNS)
+    out = pd.DataFrame(rows)[trends.CANDIDATE_COLUMNS]
+    return out.sort_values(["mentions", "keyword"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _assert_same_candidates(points, mentions, known):
+    got = trends.candidates("P", points, mentions, known)
+    want = _reference_candidates("P", points, mentions, known)
+    assert list(got.columns) == list(want.columns)
+    assert len(got) == len(want)
+    def values(frame, col):   # a missing aspect is None or NaN depending on how pandas built the frame
+        return [None if not isinstance(v, list) and pd.isna(v) else v for v in frame[col].tolist()]
+
+    for col in got.columns:
+        assert values(got, col) == values(want, col), col
+
+
+def test_candidates_equal_the_per_key_loop_on_the_synthetic_history(history):
+    points = read_table(history, "pain_points")
+    mentions = read_table(history, "mentions")
+    for period in sorted(points["period"].unique()):
+        p = points[points["period"] == period].drop(columns=["period"])
+        m = mentions[mentions["period"] == period]
+        _assert_same_candidates(p, m, None)
+        _assert_same_candidates(p, m, set(trends.keys_of(p.head(len(p) // 2))))
+
+
+_KEYWORDS = st.sampled_from(["배송+지연", "포장+파손", "환불+안 되다", "상담원+불친절", "쿠폰+먹통"])
+_ASPECTS = st.sampled_from(["배송", "택배", "포장", "박스", None])
+
+
+@given(rows=st.lists(st.tuples(_KEYWORDS, st.sampled_from(["pain", "praise"]),
+                               st.sampled_from(["delivery", "unmapped", "refund"]), st.integers(1, 6)),
+                     min_size=1, max_size=25),
+       mention_rows=st.lists(st.tuples(_KEYWORDS, st.sampled_from(["pain", "praise"]), _ASPECTS,
+                                       st.sampled_from(["늦다", "지연", None]), st.integers(0, 6)), max_size=60),
+       known_share=st.integers(0, 2))
+@settings(max_examples=80, deadline=None)
+def test_candidates_equal_the_per_key_loop_on_generated_periods(rows, mention_rows, known_share):
+    """Ties between aspects or opinions of a key are frequent here: they must be settled the same way."""
+    points = pd.DataFrame(rows, columns=["keyword", "polarity", "stage", "mentions"])
+    points = points.drop_duplicates(["stage", "keyword", "polarity"]).reset_index(drop=True)
+    points["stage_name"] = points["stage"].str.upper()
+    points["records"] = points["mentions"]
+    points["example_record_ids"] = [[f"r{i}"] for i in range(len(points))]
+    points["example_quotes"] = [[f"q{i}"] for i in range(len(points))]
+    mentions = pd.DataFrame(mention_rows, columns=["keyword", "polarity", "aspect", "opinion", "rid"])
+    mentions["record_id"] = "r" + mentions.pop("rid").astype(str)
+    known = None if known_share == 0 else set(trends.keys_of(points.iloc[::known_share]))
+    _assert_same_candidates(points, mentions, known)

@@ -150,6 +150,23 @@ def keys_of(points: pd.DataFrame) -> set[tuple[str, str]]:
     return set(points[["keyword", "polarity"]].itertuples(index=False, name=None))
 
 
+def _most_common(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """Per key, the most frequent non-null ``column`` value as a str (None when there is none).
+    A tie is settled exactly as ``Series.value_counts().index[0]`` over that key's rows settles it."""
+    present = frame[frame[column].notna()]
+    if present.empty:
+        return pd.Series(dtype=object)
+    sizes = present.groupby([*keys, column], sort=False).size()
+    best = sizes.groupby(level=list(range(len(keys)))).transform("max")
+    winners = sizes[sizes == best]
+    counts = winners.groupby(level=list(range(len(keys)))).size()
+    result = winners.reset_index(level=-1).groupby(level=list(range(len(keys))))[column].first().astype(str)
+    for key in counts.index[counts.to_numpy() > 1]:   # a tie: value_counts' own order decides
+        rows = present[(present[keys] == pd.Series(key, index=keys)).all(axis=1)]
+        result.loc[key] = str(rows[column].value_counts().index[0])
+    return result
+
+
 def candidates(period: str, points: pd.DataFrame, mentions: pd.DataFrame, known: set[tuple[str, str]] | None,
                min_mentions: int = MIN_CANDIDATE_MENTIONS) -> pd.DataFrame:
     """Keys first seen this period (not in ``known``, the keys of every earlier period) or only placed
@@ -166,36 +183,36 @@ def candidates(period: str, points: pd.DataFrame, mentions: pd.DataFrame, known:
     if known is not None:
         keep |= ~pd.MultiIndex.from_frame(points[pair]).isin(list(known))
     points = points[keep]
-    wanted = set(zip(points["keyword"], points["polarity"], strict=True))
-    by_key: dict = {}
-    if not mentions.empty and wanted:
-        hit = pd.MultiIndex.from_frame(mentions[pair]).isin(list(wanted))
-        by_key = dict(tuple(mentions[hit].groupby(pair)))
-    rows = []
-    for (keyword, polarity), group in points.groupby(pair, sort=True):
-        total = int(group["mentions"].sum())
-        reasons = []
-        if known is not None and (keyword, polarity) not in known:
-            reasons.append("new_key")
-        if (group["stage"] == UNMAPPED_STAGE).all():
-            reasons.append("unmapped")
-        if not reasons:
-            continue
-        top = group.sort_values(["mentions", "stage"], ascending=[False, True]).iloc[0]
-        m = by_key.get((keyword, polarity), mentions.iloc[0:0])
-        aspect = opinion = None
-        if not m.empty and "aspect" in m.columns:
-            aspects = m["aspect"].dropna()
-            aspect = str(aspects.value_counts().index[0]) if len(aspects) else None
-            opinion = str(m["opinion"].dropna().value_counts().index[0]) if m["opinion"].notna().any() else None
-        rows.append({
-            "period": period, "keyword": keyword, "polarity": polarity, "aspect": aspect, "opinion": opinion,
-            "stage": top["stage"], "stage_name": top["stage_name"], "stages": group["stage"].tolist(),
-            "mentions": total, "records": int(m["record_id"].nunique()) if not m.empty else int(group["records"].sum()),
-            "reasons": reasons, "example_record_ids": list(top["example_record_ids"]),
-            "example_quotes": list(top["example_quotes"]),
-        })
-    if not rows:
+    if points.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    out = pd.DataFrame(rows)[CANDIDATE_COLUMNS]
+    # Per key, vectorised (a period has hundreds of candidates; a pandas loop per key cost ~1 ms each).
+    keys = pd.MultiIndex.from_frame(points[pair])
+    grouped = points.groupby(pair, sort=True)
+    out = grouped["mentions"].sum().rename("mentions").to_frame()
+    all_unmapped = (points["stage"] == UNMAPPED_STAGE).groupby([points["keyword"], points["polarity"]]).all()
+    is_new = ~out.index.isin(list(known)) if known is not None else np.zeros(len(out), dtype=bool)
+    out["reasons"] = [[r for r, on in (("new_key", n), ("unmapped", u)) if on]
+                      for n, u in zip(is_new, all_unmapped.reindex(out.index).to_numpy(), strict=True)]
+    out["stages"] = grouped["stage"].agg(list)
+    # the key's top row: most mentions, then the first stage id
+    top = points.sort_values([*pair, "mentions", "stage"], ascending=[True, True, False, True]).drop_duplicates(pair)
+    top = top.set_index(pair)
+    for c in ("stage", "stage_name", "example_record_ids", "example_quotes"):
+        out[c] = top[c].reindex(out.index)
+    out["aspect"], out["opinion"], out["records"] = None, None, grouped["records"].sum()
+    if not mentions.empty:
+        m = mentions[pd.MultiIndex.from_frame(mentions[pair]).isin(keys.unique())]
+        if not m.empty:
+            out["records"] = m.groupby(pair)["record_id"].nunique().reindex(out.index).fillna(out["records"])
+            if "aspect" in m.columns:
+                for col in ("aspect", "opinion"):
+                    found = _most_common(m, pair, col).reindex(out.index)
+                    out[col] = found.astype(object).where(found.notna(), None)
+    out = out.reset_index()
+    out["period"] = period
+    out["records"] = out["records"].astype(int)
+    out["mentions"] = out["mentions"].astype(int)
+    out["example_record_ids"] = out["example_record_ids"].map(list)
+    out["example_quotes"] = out["example_quotes"].map(list)
+    out = out[CANDIDATE_COLUMNS]
     return out.sort_values(["mentions", "keyword"], ascending=[False, True]).reset_index(drop=True)
