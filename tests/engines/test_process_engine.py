@@ -69,3 +69,19 @@ def _die(records, quarantine):
     import os
 
     os._exit(9)
+
+
+
+def test_no_batch_at_all_still_names_the_model(monkeypatch):
+    """The driver learns the model from its workers; with nothing to analyse it asks one."""
+    from voc_pipeline.config import load_config
+    from voc_pipeline.engines import processes
+    from voc_pipeline.pipeline import Stages
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("VOC_PIPELINE_SECRET", SECRET)
+    config = load_config(REPO / "configs" / "default.yaml")
+    driver = Stages(config, b"", 1, only="driver")
+    assert driver.model is None and driver.tokenizer is None and driver.model_info is None
+    assert list(processes.analyse_batches(driver, iter([]), workers=1)) == []
+    assert driver.model_info["id"] and len(driver.model_info["hash"]) == 64

@@ -50,6 +50,10 @@ def _analyse(records, quarantine):
     return done, _STAGES.model_info
 
 
+def _model_info():
+    return _STAGES.model_info
+
+
 def default_processes(workers: int | None) -> int:
     return max(1, workers or os.cpu_count() or 1)
 
@@ -89,6 +93,8 @@ def analyse_batches(stages, batches: Iterable, workers: int | None = None) -> It
                 yield finished()
         while pending:
             yield finished()
+        if stages.model_info is None:   # no batch at all (an empty input): the manifest still names the model
+            stages.model_info = pool.submit(_model_info).result()
     finally:
         for _, _, future in pending:
             future.cancel()
