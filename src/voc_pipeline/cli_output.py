@@ -61,8 +61,10 @@ def print_summary(summary) -> None:
     typer.echo(f"실행 / run {summary.run_id} → {summary.output}")
     typer.echo(
         f"입력 행 / rows read {counts['rows_read']:,} · 레코드 / records {counts['records']:,} · "
-        f"격리 / quarantined {counts['quarantined']:,} ({reason_text}) · 기간 / periods {', '.join(summary.periods)}"
+        f"격리 / quarantined {counts['quarantined']:,} ({reason_text}) · 기간 / periods {', '.join(summary.periods) or '-'}"
     )
+    for warning in summary.manifest.get("warnings", []):
+        typer.echo(f"경고 / warning: {warning}")
     if not summary.periods:
         return
     latest = summary.periods[-1]

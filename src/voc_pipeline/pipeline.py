@@ -297,6 +297,8 @@ def run_pipeline(
             release_freed_memory()
         t = time.perf_counter()
         run_periods = staging.periods
+        if not run_periods:   # e.g. a holiday week's export with a header only: a run, not an error
+            warnings.append("입력에 행이 없습니다 / the inputs hold no rows: nothing analysed")
         replaced = {a.path for a in accounts.values()}
         for p in sorted(run_periods & set(dataset.periods())):
             kept = dataset.carry_over(staging, p, replaced)
@@ -312,7 +314,8 @@ def run_pipeline(
         dataset.commit(staging, run_id, run_periods, manifest)
         from voc_pipeline.report.html import write_report
 
-        write_report(out_root)
+        if dataset.periods():
+            write_report(out_root)
     return RunSummary(run_id, out_root, sorted(run_periods), list(accounts.values()), manifest)
 
 

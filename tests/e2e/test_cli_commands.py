@@ -64,3 +64,19 @@ def test_every_command_is_documented_in_the_readme():
     assert {"run", "validate", "init", "train", "evaluate", "report"} <= set(commands)
     for command in commands:
         assert f"voc-pipeline {command}" in readme, command
+
+
+def test_an_export_with_a_header_only_is_an_empty_run_not_an_error(tmp_path):
+    """A holiday week's export can be empty: the nightly run succeeds, says so, and commits a manifest
+    with zero rows (no report: there is no period to show)."""
+    import json
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "reviews.csv").write_text("리뷰ID,리뷰내용,작성일\n", encoding="utf-8")
+    run = run_cli("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    [manifest] = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "out" / "runs").glob("*.json")]
+    assert manifest["counts"]["rows_read"] == 0 and manifest["periods"] == []
+    assert any("no rows" in w for w in manifest["warnings"])
+    assert "the inputs hold no rows" in run.stdout
+    assert not (tmp_path / "out" / "report" / "index.html").exists()
