@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
+
+from tests.engines.same_run import assert_same_run
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = ["records", "sentences", "mentions", "quarantine", "pain_points", "journey_map", "journeys",
@@ -16,7 +17,6 @@ SECRET = "process-engine-test-secret"
 
 def test_process_engine_tables_equal_local(tmp_path, monkeypatch):
     from voc_pipeline.config import load_config
-    from voc_pipeline.io.dataset import read_table
     from voc_pipeline.pipeline import run_pipeline
 
     monkeypatch.chdir(REPO)
@@ -27,14 +27,7 @@ def test_process_engine_tables_equal_local(tmp_path, monkeypatch):
     local = run_pipeline(config, output=tmp_path / "local", workers=2, engine="local")
     pooled = run_pipeline(config, output=tmp_path / "processes", workers=2, engine="processes")
 
-    assert local.records == pooled.records > 0
-    assert local.quarantined == pooled.quarantined
-    assert local.periods == pooled.periods
-    for table in TABLES:
-        a, b = read_table(local.output, table), read_table(pooled.output, table)
-        pd.testing.assert_frame_equal(a, b, obj=table)
-    parts = sorted(p.relative_to(local.output) for p in local.output.rglob("part-*.parquet"))
-    assert parts == sorted(p.relative_to(pooled.output) for p in pooled.output.rglob("part-*.parquet"))
+    assert_same_run(local, pooled, TABLES)
     assert pooled.manifest["model"] == local.manifest["model"] and pooled.manifest["model"]["hash"]
 
 

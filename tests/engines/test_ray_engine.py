@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.engines.same_run import assert_same_run
+
 ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'voc-pipeline[ray]' to run this test")
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +35,6 @@ def ray_local():
 
 def test_ray_engine_tables_equal_local(tmp_path, monkeypatch, ray_local):
     from voc_pipeline.config import load_config
-    from voc_pipeline.io.dataset import read_table
     from voc_pipeline.pipeline import run_pipeline
 
     monkeypatch.chdir(REPO)
@@ -45,16 +46,7 @@ def test_ray_engine_tables_equal_local(tmp_path, monkeypatch, ray_local):
     local = run_pipeline(config, output=tmp_path / "local", workers=2, engine="local")
     distributed = run_pipeline(config, output=tmp_path / "ray", workers=2, engine="ray")
 
-    assert local.records == distributed.records > 0
-    assert local.quarantined == distributed.quarantined
-    assert local.periods == distributed.periods
-    for table in TABLES:
-        a = _sorted(read_table(local.output, table))
-        b = _sorted(read_table(distributed.output, table))
-        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, obj=table)
-    # same part numbering too: batches came back in input order
-    parts = sorted(p.relative_to(local.output) for p in local.output.rglob("part-*.parquet"))
-    assert parts == sorted(p.relative_to(distributed.output) for p in distributed.output.rglob("part-*.parquet"))
+    assert_same_run(local, distributed, TABLES, normalise=_sorted, check_exact=False, rtol=1e-9)
 
 
 def test_secret_is_not_printed():

@@ -79,13 +79,11 @@ class _FixedModel:
         self.probs = probs
 
     def predict(self, sentences):
-        from types import SimpleNamespace
+        from voc_pipeline.models.tagger import TaggerOutput
 
-        return SimpleNamespace(
-            sentiment=np.array(self.probs[: len(sentences)]),
-            span_labels=[["O"] * len(s) for s in sentences],
-            span_confidence=[[1.0] * len(s) for s in sentences],
-        )
+        offsets = np.concatenate([[0], np.cumsum([len(s) for s in sentences])])
+        return TaggerOutput(np.array(self.probs[: len(sentences)]), np.zeros(offsets[-1], dtype=np.int8),
+                            np.ones(offsets[-1], dtype=np.float32), offsets)
 
 
 def test_record_sentiment_is_length_weighted(kiwi):

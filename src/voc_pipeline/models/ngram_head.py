@@ -73,13 +73,6 @@ def features(enc: dict[str, np.ndarray], bits: int = 18, orders=("uni", "bi", "t
     return r, c, v
 
 
-def feature_matrix(enc: dict[str, np.ndarray], bits: int = 18, orders=("uni", "bi", "tri", "tag")):
-    from scipy.sparse import csr_matrix
-
-    r, c, v = features(enc, bits, orders)
-    return csr_matrix((v.astype(np.float32), (r, c)), shape=(enc["input_ids"].shape[0], 1 << bits))
-
-
 class NgramHead:
     """Weights of the head and of the fusion; ``probs(model_probs, enc)`` is all inference needs."""
 

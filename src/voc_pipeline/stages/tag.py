@@ -195,24 +195,15 @@ class Tagger:
         sentences["sentiment_score"] = probs[:, 2] - probs[:, 0]
         rows: list[dict] = []
         # most sentences carry no span at all: only the others are decoded, morpheme by morpheme
-        spans = _sentences_with_spans(out)
-        if len(spans):
+        with_spans = np.flatnonzero(out.has_span())
+        if len(with_spans):
             cols = [sentences[c].to_numpy() for c in ("record_id", "sentence_index", "forms", "tags", "lemmas",
                                                        "starts", "lens")]
-            for i, labels, conf in spans:
+            for i in with_spans:
                 rid, idx, forms, tags, lemmas, starts, lens = (c[i] for c in cols)
-                rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens, labels, conf))
+                rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens,
+                                                  out.labels_of(i), out.confidence_of(i)))
         return sentences, pd.DataFrame(rows, columns=MENTION_FRAME_COLUMNS)
-
-
-def _sentences_with_spans(out) -> list[tuple[int, list[str], list[float]]]:
-    """(position, labels, confidences) of the sentences with a span; from the flat arrays of a
-    ``TaggerOutput``, or from per-sentence lists (any model object with ``span_labels``)."""
-    if hasattr(out, "has_span"):
-        return [(int(i), out.labels_of(i), out.confidence_of(i)) for i in np.flatnonzero(out.has_span())]
-    return [(i, list(labels), list(conf))
-            for i, (labels, conf) in enumerate(zip(out.span_labels, out.span_confidence, strict=True))
-            if any(label != "O" for label in labels)]
 
 
 def record_sentiment(records: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
