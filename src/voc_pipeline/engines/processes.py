@@ -35,12 +35,10 @@ _STAGES = None   # the worker process's own Stages, built once by _start_worker
 
 def _start_worker(config, secret: Secret, threads: int) -> None:
     global _STAGES
-    os.environ.setdefault("VOC_PIPELINE_THREADS", str(threads))
+    os.environ.setdefault("VOC_PIPELINE_THREADS", str(threads))   # the model's cores (load_tagger reads it)
     from voc_pipeline.pipeline import Stages
 
     _STAGES = Stages(config, secret.reveal(), threads)
-    if _STAGES.model is not None:
-        _STAGES.model.set_threads(threads)
 
 
 def _analyse(records, quarantine):
