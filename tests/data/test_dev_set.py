@@ -1,0 +1,76 @@
+"""The hand-written commerce development set in data/dev/ is valid and disjoint from the test sets."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV = ROOT / "data" / "dev" / "commerce_dev.jsonl"
+EVAL_DIR = ROOT / "data" / "eval"
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+builder = _load("build_dev_set", ROOT / "data" / "dev" / "build_dev_set.py")
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _norm(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_schema_ids_and_labels() -> None:
+    rows = _rows(DEV)
+    assert len(rows) >= 400
+    for i, row in enumerate(rows, 1):
+        assert set(row) == {"id", "text", "label", "rating"}
+        assert row["id"] == f"cd-{i:04d}"
+        assert isinstance(row["text"], str) and row["text"].strip() == row["text"] != ""
+        assert row["label"] in {"neg", "neu", "pos"}
+        assert row["rating"] is None or row["rating"] in {1, 2, 3, 4, 5}
+    assert len({_norm(r["text"]) for r in rows}) == len(rows), "duplicate text"
+
+
+def test_label_shares_are_roughly_40_25_35() -> None:
+    counts = Counter(r["label"] for r in _rows(DEV))
+    n = sum(counts.values())
+    assert 0.35 <= counts["neg"] / n <= 0.45
+    assert 0.20 <= counts["neu"] / n <= 0.30
+    assert 0.30 <= counts["pos"] / n <= 0.40
+
+
+def test_no_dev_text_equals_an_eval_text() -> None:
+    """The dev set may be fitted on; the eval sets may not, so no sentence may be in both."""
+    eval_texts = {_norm(r["text"]) for name in ("commerce_reviews.jsonl", "commerce_spans.jsonl")
+                  for r in _rows(EVAL_DIR / name)}
+    assert len(eval_texts) > 600
+    shared = [r["id"] for r in _rows(DEV) if _norm(r["text"]) in eval_texts]
+    assert shared == []
+
+
+def test_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
+    assert builder.build() == _rows(DEV)
+
+
+def test_source_line_parser() -> None:
+    assert builder.parse_line("U|-|교환 가능한가요?", "t") == ("neu", None, "교환 가능한가요?")
+    assert builder.parse_line("N|2|너무 늦어요", "t") == ("neg", 2, "너무 늦어요")
+    for bad in ("X|-|텍스트", "N|6|텍스트", "P|5| 앞공백", "P|5"):
+        with pytest.raises(builder.SourceError):
+            builder.parse_line(bad, "t")
