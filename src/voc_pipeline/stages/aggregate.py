@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.stats import binomtest
 
 from voc_pipeline.schema import UNMAPPED_STAGE
+from voc_pipeline.stages._stats import binomial_two_sided_p
 from voc_pipeline.stages.journey import Taxonomy
 
 KEY = ["stage", "keyword", "polarity"]
@@ -46,7 +46,7 @@ def trend_status(now: int, prev: int, n_now: int, n_prev: int, has_previous: boo
     total = now + prev
     if total < MIN_TREND_COUNT or n_now <= 0 or n_prev <= 0:
         return "stable", float("nan")
-    p = binomtest(now, total, n_now / (n_now + n_prev)).pvalue
+    p = binomial_two_sided_p(now, total, n_now / (n_now + n_prev))
     if p >= ALPHA:
         return "stable", float(p)
     return ("rising" if now / n_now > prev / n_prev else "falling"), float(p)

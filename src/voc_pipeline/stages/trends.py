@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest, norm
 
 from voc_pipeline.schema import UNMAPPED_STAGE
+from voc_pipeline.stages._stats import binomial_two_sided_p, normal_two_sided_p
 from voc_pipeline.stages.aggregate import ALPHA, MIN_TREND_COUNT, PreviousPeriod
 
 #: a brand-new pain point is alerted when it has at least this many mentions in its first period
@@ -48,7 +48,7 @@ def two_proportion_test(x_now: int, n_now: int, x_prev: int, n_prev: int) -> flo
         return 1.0
     se = math.sqrt(pooled * (1 - pooled) * (1 / n_now + 1 / n_prev))
     z = (x_now / n_now - x_prev / n_prev) / se
-    return float(2 * norm.sf(abs(z)))
+    return normal_two_sided_p(z)
 
 
 def share_status(x_now: int, n_now: int, x_prev: int, n_prev: int, has_previous: bool) -> tuple[str, float]:
@@ -115,7 +115,7 @@ def alerts(period: str, points: pd.DataFrame, journey: pd.DataFrame, previous: P
                                         f" ({rates}, p={r.p_value:.2g})"})
             elif r.polarity == "pain" and r.status == "new" and r.mentions >= MIN_NEW_ALERT_MENTIONS:
                 q = records / (records + n_prev) if records + n_prev else float("nan")
-                p = float(binomtest(int(r.mentions), int(r.mentions), q).pvalue) if q == q else float("nan")
+                p = binomial_two_sided_p(int(r.mentions), int(r.mentions), q) if q == q else float("nan")
                 rows.append({**base, "kind": "pain_new", "p_value": p,
                              "message": f"[{r.stage_name}] 새 불만 '{r.keyword}' {r.mentions}건 "
                                         f"(이전 기간 {previous.period} 0건)"})

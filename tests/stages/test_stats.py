@@ -1,0 +1,60 @@
+"""The trend tests written out in stages/_stats.py agree with scipy.stats, which they replace."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import binom, binomtest, norm
+
+from voc_pipeline.stages._stats import binomial_pmf, binomial_two_sided_p, normal_two_sided_p
+
+
+@st.composite
+def binomial_cases(draw):
+    n = draw(st.integers(min_value=1, max_value=3000))
+    k = draw(st.integers(min_value=0, max_value=n))
+    p = draw(st.one_of(st.sampled_from([0.5, 0.25, 1 / 3, 0.0, 1.0]),
+                       st.floats(min_value=1e-4, max_value=1 - 1e-4)))
+    return k, n, p
+
+
+@settings(max_examples=300, deadline=None)
+@given(binomial_cases())
+def test_binomial_two_sided_p_equals_scipy(case):
+    k, n, p = case
+    ours = binomial_two_sided_p(k, n, p)
+    theirs = binomtest(k, n, p).pvalue
+    assert 0.0 <= ours <= 1.0
+    assert math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=1e-300), (k, n, p, ours, theirs)
+
+
+@pytest.mark.parametrize(("k", "n", "p"), [
+    (10, 10, 0.5),        # every mention is new this period (trends' pain_new alert)
+    (30, 40, 0.5),
+    (3, 40, 0.5),          # symmetric: ties between the two tails must count once each
+    (0, 25, 0.2),
+    (2_000, 2_500, 0.7),   # large n: log-space pmf, no overflow
+    (7, 20_000, 0.001),
+])
+def test_binomial_two_sided_p_known_cases(k, n, p):
+    assert math.isclose(binomial_two_sided_p(k, n, p), binomtest(k, n, p).pvalue, rel_tol=1e-9)
+
+
+def test_binomial_pmf_is_a_distribution():
+    pmf = binomial_pmf(500, 0.37)
+    assert math.isclose(pmf.sum(), 1.0, rel_tol=1e-12)
+    np.testing.assert_allclose(pmf, binom.pmf(np.arange(501), 500, 0.37), rtol=1e-9, atol=1e-300)
+
+
+def test_binomial_two_sided_p_rejects_impossible_counts():
+    with pytest.raises(ValueError):
+        binomial_two_sided_p(5, 4, 0.5)
+    with pytest.raises(ValueError):
+        binomial_two_sided_p(1, 4, 1.5)
+
+
+@given(st.floats(min_value=-40, max_value=40))
+def test_normal_two_sided_p_equals_scipy(z):
+    assert math.isclose(normal_two_sided_p(z), 2 * norm.sf(abs(z)), rel_tol=1e-12, abs_tol=1e-300)
