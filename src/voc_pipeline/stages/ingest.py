@@ -213,9 +213,10 @@ class _Ingest:
         r["source_file"].append(self.source_file)
         r["source_row"].append(int(source_row))
         r["created_at"].append(ts if ts is not None else pd.NaT)
-        r["period"].append(self.period_for(ts))
+        period = self.period_for(ts)
+        r["period"].append(period)
         if self.seen is not None and source_id is not None:
-            self.seen.add(self.period_for(ts), source_id, self.source_file, int(source_row))
+            self.seen.add(period, source_id, self.source_file, int(source_row))
         r["customer_key"].append(as_text(values.get(self.m.customer_key)) or None if self.m.customer_key else None)
         r["product"].append(as_text(values.get(self.m.product)) or None if self.m.product else None)
         r["text"].append(text)
