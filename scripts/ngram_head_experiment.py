@@ -1,7 +1,8 @@
 """Experiment: a hashed subword n-gram head fused with a trained model's sentiment logits (models/ngram_head.py).
 
     nice -n 19 .venv/bin/python scripts/ngram_head_experiment.py --model src/voc_pipeline/resources/model \
-        --work /tmp/helper4 [--out /tmp/fusion_model] [--C 4] [--orders uni,bi,tri,tag] [--bits 18]
+        --work /tmp/helper4 [--out /tmp/fusion_model] [--C 4] [--orders uni,bi,tri,tag] [--bits 18] \
+        [--commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.5]
 
 Rebuilds the model's own splits (``train.prepare`` with the training_report config: same files, salt,
 seed, caps, synthetic rows; Kiwi from ``--cache-dir``), fits the head on the TRAIN split, fits the
@@ -42,6 +43,11 @@ def main() -> None:
     ap.add_argument("--synthetic-weight", type=float, default=1.0, help="sample weight of synthetic rows")
     ap.add_argument("--extra-synthetic", type=int, default=0, help="more synthetic commerce rows for the head only")
     ap.add_argument("--drop-nsmc-neutral", action="store_true", help="head: no NSMC 5–6★ rows as neutral")
+    ap.add_argument("--commerce-head", action="store_true",
+                    help="--out: also a head on the synthetic commerce rows, read by the fusion")
+    ap.add_argument("--fusion-dev", default=None, help="--out: labelled commerce jsonl joining the fusion fit "
+                    "(data/dev/commerce_dev.jsonl; never data/eval)")
+    ap.add_argument("--fusion-dev-share", type=float, default=0.5)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
@@ -93,6 +99,7 @@ def main() -> None:
 
     cal = _balanced(calib[calib["label_id"] >= 0], cfg.seed, per_class=4000)
     tagger = load_tagger(str(mdir), threads=1)
+    tagger.ngram_head = None          # the transformer alone, even when --model already has a head
     # the model's logits as the tagger computes them (temperature-scaled log-probabilities)
     model_lp = np.log(np.clip(tagger.predict(cal["morphs"].tolist()).sentiment, 1e-12, None))
     Xc = encode_all(tok, cal["morphs"].tolist(), conf.max_morphemes, conf.max_subwords, conf.use_tags, args.bits, orders)
@@ -137,11 +144,14 @@ def main() -> None:
                 shutil.rmtree(out)
             shutil.copytree(mdir, out, ignore=shutil.ignore_patterns("checkpoints", "cache"))
         rep = fit_for_model(out, tr, calib, bits=args.bits, orders=orders, C=C, seed=cfg.seed,
-                            synthetic_weight=args.synthetic_weight, log=log)
+                            synthetic_weight=args.synthetic_weight, commerce_head=args.commerce_head,
+                            fusion_dev=args.fusion_dev, dev_share=args.fusion_dev_share, log=log)
         f = out / "training_report.json"
         rec = json.loads(f.read_text(encoding="utf-8"))
         rec["report"]["ngram_head"] = rep
-        rec["config"].update({"ngram_head": True, "ngram_bits": args.bits, "ngram_c": C})
+        rec["config"].update({"ngram_head": True, "ngram_bits": args.bits, "ngram_c": C,
+                              "commerce_head": args.commerce_head, "fusion_dev": args.fusion_dev,
+                              "fusion_dev_share": args.fusion_dev_share})
         f.write_text(json.dumps(rec, ensure_ascii=False, indent=2), encoding="utf-8")
         log(f"wrote {out}/ngram_head.npz ({rep['bytes'] / 1e6:.1f} MB): {json.dumps(rep)}")
 

@@ -34,6 +34,11 @@ def train(
                                                  help="opinion span labels include their endings (늦었어요)")] = True,
     ngram_head: Annotated[bool, typer.Option("--ngram-head/--no-ngram-head",
                                              help="also fit the hashed n-gram sentence head, fused on the calib split")] = True,
+    commerce_head: Annotated[bool, typer.Option("--commerce-head/--no-commerce-head",
+                                                help="a second n-gram head on the synthetic commerce rows, read by the fusion")] = False,
+    fusion_dev: Annotated[Path | None, typer.Option("--fusion-dev", help="labelled commerce jsonl (text, label) that joins "
+                                                    "the fusion fit, e.g. data/dev/commerce_dev.jsonl; never a test set")] = None,
+    fusion_dev_share: Annotated[float, typer.Option(help="the --fusion-dev rows' share of the fusion fit")] = 0.5,
 ) -> None:
     """모델 학습 / train the sentiment + span model (seeded, checkpointed, resumable)."""
     from voc_pipeline.models.card import write_card
@@ -45,7 +50,8 @@ def train(
         epochs=epochs, batch_size=batch_size, lr=lr, synthetic=synthetic, max_per_class=max_per_class,
         max_steps=max_steps, threads=threads, domain_yaml=str(domain) if domain else None,
         cache_dir=str(cache_dir or Path(out) / "cache"), model_id=model_id, extend_endings=extend_endings,
-        ngram_head=ngram_head,
+        ngram_head=ngram_head, commerce_head=commerce_head, fusion_dev=str(fusion_dev) if fusion_dev else None,
+        fusion_dev_share=fusion_dev_share,
     )
     report = run_train(cfg, log=lambda m: typer.echo(m, err=True), progress=True, resume=resume)
     rep_path = Path(out) / "training_report.json"

@@ -169,3 +169,67 @@ def test_train_fits_the_head_and_reports_it(tmp_path):
     assert head["bits"] == 14 and head["train_rows"] > 600 and 20 <= head["calib_rows"] < 150
     saved = json.loads((out / "training_report.json").read_text(encoding="utf-8"))
     assert saved["report"]["ngram_head"]["calib_rows"] == head["calib_rows"]
+
+
+def test_balanced_weights_give_each_group_its_share_and_each_class_its_part():
+    from voc_pipeline.models.ngram_head import balanced_weights
+
+    y = np.array([0, 0, 0, 2, 1, 1, 0, 2, 2, 2])
+    grp = np.array(["calib"] * 4 + ["dev"] * 6)
+    w = balanced_weights(y, grp, {"dev": 0.25})
+    assert np.isclose(w.sum(), 1.0) and np.isclose(w[grp == "dev"].sum(), 0.25)
+    cal = w[grp == "calib"]                        # calib: neg x3, pos x1 -> each class 0.375
+    assert np.isclose(cal[:3].sum(), cal[3]) and np.isclose(cal[3], 0.375)
+    dev = w[grp == "dev"]                          # dev: neu x2, neg x1, pos x3 -> 0.25 / 3 per class
+    assert np.allclose([dev[:2].sum(), dev[2], dev[3:].sum()], 0.25 / 3)
+    nat = balanced_weights(y, grp, {"dev": 0.25}, natural=("dev",))
+    assert np.allclose(nat[grp == "dev"], 0.25 / 6)   # natural: the group's own label mix
+    assert np.allclose(balanced_weights(y), balanced_weights(y, np.zeros(len(y))))
+
+
+COMMERCE_SYN = [("배송이 늦어요", 0), ("포장이 엉망이에요", 0), ("상담원이 불친절해요", 0), ("품질이 별로예요", 0),
+                ("배송이 빨라요", 2), ("포장이 꼼꼼해요", 2), ("상담원이 친절해요", 2), ("품질이 좋아요", 2),
+                ("배송 언제 되나요?", 1), ("교환 가능한가요?", 1), ("어제 받았습니다", 1), ("환불 문의드려요", 1)]
+DEV_INQUIRIES = ["반품 택배는 언제 와요?", "재입고 예정 있나요?", "주문 취소 어떻게 해요?",
+                 "사이즈 교환 되나요?", "배송지 변경 가능한가요?", "현금영수증 되나요?"]
+
+
+def test_commerce_head_and_dev_rows_join_the_fusion(tiny_model, tmp_path, kiwi, morphs):
+    """A second head fitted on the synthetic rows only adds 3 fusion inputs; rows of a dev jsonl join
+    the fusion fit, so shop inquiries labelled neutral there come out more neutral; the tagger applies
+    exactly the saved fusion."""
+    import json
+
+    from tests.models.conftest import SENTS
+
+    from voc_pipeline.models.encoding import encode
+    from voc_pipeline.models.ngram_head import NgramHead, fit_for_model
+    from voc_pipeline.models.tagger import load_tagger
+
+    lab = {"neg": 0, "neu": 1, "pos": 2}
+    general = _frame(kiwi, [(t, lab[y]) for t, y in SENTS]).assign(source="nsmc_dev")
+    syn = _frame(kiwi, COMMERCE_SYN * 2).assign(source="synthetic")
+    train = pd.concat([general, syn], ignore_index=True)
+    calib = _frame(kiwi, [(t, lab[y]) for t, y in SENTS if y != "neu"] * 2)
+    dev_file = tmp_path / "dev.jsonl"
+    dev_file.write_text("".join(json.dumps({"text": t, "label": "neu"}, ensure_ascii=False) + "\n"
+                                for t in DEV_INQUIRIES * 2), encoding="utf-8")
+    dev_morphs = kiwi.morphemes(DEV_INQUIRIES)
+    neutral = {}
+    for name, dev in (("calib only", None), ("with dev", dev_file)):
+        d = tmp_path / name.replace(" ", "_")
+        shutil.copytree(tiny_model, d)
+        rep = fit_for_model(d, train, calib, bits=16, C=4.0, per_class=100, commerce_head=True, fusion_dev=dev,
+                            dev_share=0.5, log=lambda m: None)
+        head = NgramHead.load(d)
+        assert rep["heads"] == ["general", "commerce"] and rep["commerce_rows"] == len(syn)
+        assert head.W.shape == (1 << 16, 6) and head.fuse_A.shape == (3, 9)
+        assert rep["dev_rows"] == (0 if dev is None else 2 * len(DEV_INQUIRIES))
+        t = load_tagger(str(d), device="cpu")
+        neutral[name] = t.predict(dev_morphs).sentiment[:, 1].mean()
+        got = t.predict(morphs).sentiment
+        t.ngram_head = None
+        cfg = t.config
+        enc = encode(t.tokenizer, morphs, cfg.max_morphemes, cfg.max_subwords, cfg.use_tags)
+        assert np.allclose(got, head.probs(t.predict(morphs).sentiment, enc), atol=1e-6)
+    assert neutral["with dev"] > neutral["calib only"] + 0.1

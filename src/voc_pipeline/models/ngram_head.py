@@ -11,9 +11,12 @@ batch: no second tokenization, no per-sentence Python.
   positions are inside ``attention_mask``), so a sentence's features do not depend on its batch.
 * weights ``W[buckets, 3]`` + bias: a class-balanced logistic regression on the transformer's
   training split (``fit_head``), stored float16 in ``ngram_head.npz``.
+* optionally a second **commerce** head over the same features, fitted on the synthetic commerce
+  frames of the training split only; its weights are stored as 3 more columns of ``W``.
 * fusion: ``softmax(A @ [model log-probabilities, head logits] + c)`` (the model's temperature-scaled
-  log-softmax), a 3×6 multinomial logistic regression
-  fitted by NLL on the class-balanced **calib** split (groups never trained on). It replaces the
+  log-softmax), a 3×(3 + 3·heads) multinomial logistic regression fitted by NLL on the class-balanced
+  **calib** split (groups never trained on), plus, when given, the rows of a labelled commerce
+  development set (data/dev/commerce_dev.jsonl) at a chosen share of the weight. It replaces the
   single calibration temperature when the head is present.
 
 Loading a directory without ``ngram_head.npz`` gives ``None``: the tagger then uses the temperature.
@@ -78,9 +81,9 @@ class NgramHead:
 
     def __init__(self, W: np.ndarray, b: np.ndarray, fuse_A: np.ndarray, fuse_c: np.ndarray, bits: int,
                  orders: tuple[str, ...]) -> None:
-        self.W = np.asarray(W, dtype=np.float32)          # (2**bits, 3)
-        self.b = np.asarray(b, dtype=np.float32)          # (3,)
-        self.fuse_A = np.asarray(fuse_A, dtype=np.float64)  # (3, 6): [model logits, head logits] -> logits
+        self.W = np.asarray(W, dtype=np.float32)          # (2**bits, 3 per head): general[, commerce]
+        self.b = np.asarray(b, dtype=np.float32)          # (3 per head,)
+        self.fuse_A = np.asarray(fuse_A, dtype=np.float64)  # (3, 3 + W columns): [model, heads] -> logits
         self.fuse_c = np.asarray(fuse_c, dtype=np.float64)  # (3,)
         self.bits = int(bits)
         self.orders = tuple(orders)
@@ -170,19 +173,48 @@ def fit_head(X, y: np.ndarray, C: float = 4.0, sample_weight: np.ndarray | None 
     return W, b
 
 
-def fit_fusion(model_logprobs: np.ndarray, head_logits: np.ndarray, y: np.ndarray, l2: float = 1e-3):
-    """(A, c): softmax(A @ [model, head] + c) fitted by class-balanced NLL (+ a small L2 on A)."""
+def balanced_weights(y: np.ndarray, group: np.ndarray | None = None, shares: dict | None = None,
+                     natural: tuple[str, ...] = ()) -> np.ndarray:
+    """Row weights summing to 1: class-balanced within each group, each group weighing its share.
+
+    Without groups: plain class balance (the calib fit). With ``group`` (e.g. "calib"/"dev") and
+    ``shares`` ({"dev": 0.25, ...}, the rest to the other groups equally), a small commerce set can
+    weigh a chosen fraction of the fit however few rows it has. Groups named in ``natural`` keep
+    their own label mix (rows weigh the same), so the fit also learns that group's class priors.
+    """
+    y = np.asarray(y)
+    group = np.zeros(len(y), dtype=object) if group is None else np.asarray(group, dtype=object)
+    names = list(dict.fromkeys(group.tolist()))
+    shares = dict(shares or {})
+    rest = [g for g in names if g not in shares]
+    left = max(0.0, 1.0 - sum(shares.get(g, 0.0) for g in names))
+    w = np.zeros(len(y))
+    for g in names:
+        m = group == g
+        counts = np.bincount(y[m], minlength=3).astype(np.float64)
+        wg = np.ones(int(m.sum())) if g in natural else (1.0 / np.maximum(counts, 1))[y[m]]
+        share = shares[g] if g in shares else left / len(rest)
+        w[m] = share * wg / wg.sum()
+    return w / w.sum()
+
+
+def fit_fusion(model_logprobs: np.ndarray, head_logits: np.ndarray, y: np.ndarray, l2: float = 1e-3,
+               sample_weight: np.ndarray | None = None):
+    """(A, c): softmax(A @ [model, heads] + c) fitted by weighted NLL (+ a small L2 on A).
+
+    ``head_logits``: 3 columns per head (the general head first). Weights: class-balanced by
+    default, or ``sample_weight`` (see ``balanced_weights``).
+    """
     from scipy.optimize import minimize
 
     x = np.concatenate([model_logprobs, head_logits], axis=1).astype(np.float64)
     y = np.asarray(y)
     d = x.shape[1]
-    counts = np.bincount(y, minlength=3).astype(np.float64)
-    w = (counts.sum() / (3 * np.maximum(counts, 1)))[y]
+    w = balanced_weights(y) if sample_weight is None else np.asarray(sample_weight, np.float64)
     w = w / w.sum()
     onehot = np.eye(3)[y]
-    # start from "average of the two, each at temperature 1"
-    a0 = np.concatenate([np.eye(3) * 0.5, np.eye(3) * 0.5], axis=1)
+    # start from "average of the model and the general head, each at temperature 1", other heads off
+    a0 = np.concatenate([np.eye(3) * 0.5, np.eye(3) * 0.5, np.zeros((3, d - 6))], axis=1)
 
     def f(theta):
         A = theta[: 3 * d].reshape(3, d)
@@ -203,14 +235,21 @@ def fit_fusion(model_logprobs: np.ndarray, head_logits: np.ndarray, y: np.ndarra
 
 def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("uni", "bi", "tri", "tag"),
                   C: float = 4.0, seed: int = 13, per_class: int = 4000, synthetic_weight: float = 1.0,
-                  log=print) -> dict:
+                  commerce_head: bool = False, commerce_c: float = 4.0, fusion_dev: str | Path | None = None,
+                  dev_share: float = 0.5, log=print) -> dict:
     """Fit the head of a saved model directory and write ``ngram_head.npz`` there.
 
     ``train``/``calib``: frames with ``morphs`` and ``label_id`` (-100 = unlabelled), the splits
     ``train.prepare`` gave the transformer. W is fitted on the labelled train rows, encoded with the
     directory's own tokenizer; the fusion on a class-balanced sample (``per_class``) of calib, with the
     model's probabilities from the directory's own inference path (ONNX int8 on CPU when present).
-    Returns a small report (sizes, seconds, calib NLL before/after).
+
+    ``commerce_head``: a second head with the same features fitted on the synthetic commerce rows of
+    train only (``source == "synthetic"``), whose 3 logits the fusion also reads: in the general
+    head those rows are ~10 % of the data and movie n-grams dominate. ``fusion_dev``: a labelled
+    jsonl (``text``, ``label``; data/dev/commerce_dev.jsonl, never data/eval) whose rows join the
+    fusion fit, class-balanced, weighing ``dev_share`` of it (calib the rest), so shop text informs
+    the neutral class and the calibration. Returns a small report (sizes, seconds, NLL before/after).
     """
     import time
 
@@ -224,32 +263,70 @@ def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("
     lab = train[train["label_id"] >= 0]
     X = encode_all(tagger.tokenizer, lab["morphs"].tolist(), cfg.max_morphemes, cfg.max_subwords, cfg.use_tags,
                    bits, orders)
+    y_train = lab["label_id"].to_numpy()
+    synthetic = (lab["source"].to_numpy() == "synthetic") if "source" in lab.columns else np.zeros(len(lab), bool)
     sw = None
-    if synthetic_weight != 1.0 and "source" in lab.columns:
-        sw = np.where(lab["source"].to_numpy() == "synthetic", synthetic_weight, 1.0)
-    W, b = fit_head(X, lab["label_id"].to_numpy(), C=C, sample_weight=sw, seed=seed)
+    if synthetic_weight != 1.0:
+        sw = np.where(synthetic, synthetic_weight, 1.0)
+    W, b = fit_head(X, y_train, C=C, sample_weight=sw, seed=seed)
     log(f"n-gram head: {X.shape[0]} rows, {X.nnz} features set, fitted in {time.time() - t0:.0f}s")
-    cal = calib[calib["label_id"] >= 0]
-    cal = _balanced_sample(cal, seed, per_class)
-    y = cal["label_id"].to_numpy()
-    model_lp = np.log(np.clip(tagger.predict(cal["morphs"].tolist()).sentiment, 1e-12, None))
-    head = NgramHead(W, b, np.zeros((3, 6)), np.zeros(3), bits, orders)
+    heads = ["general"]
+    if commerce_head and synthetic.sum() >= 20 and len(np.unique(y_train[synthetic])) >= 2:
+        Wc, bc = fit_head(X[np.where(synthetic)[0]], y_train[synthetic], C=commerce_c, seed=seed)
+        W, b = np.hstack([W, Wc]), np.concatenate([b, bc])
+        heads.append("commerce")
+        log(f"commerce n-gram head: {int(synthetic.sum())} synthetic rows")
+    elif commerce_head:
+        log("commerce n-gram head skipped: too few synthetic rows in train")
+    head = NgramHead(W, b, np.zeros((3, 3 + W.shape[1])), np.zeros(3), bits, orders)
     head.W = head.W.astype(np.float16).astype(np.float32)      # fit the fusion on the weights as stored
-    Xc = encode_all(tagger.tokenizer, cal["morphs"].tolist(), cfg.max_morphemes, cfg.max_subwords, cfg.use_tags,
-                    bits, orders)
-    hl = np.asarray(Xc @ head.W, dtype=np.float64) + head.b
-    A, c = fit_fusion(model_lp, hl, y)
+    cal = _balanced_sample(calib[calib["label_id"] >= 0], seed, per_class)
+    groups = {"calib": (cal["morphs"].tolist(), cal["label_id"].to_numpy())}
+    if fusion_dev is not None:
+        groups["dev"] = _dev_rows(fusion_dev)
+    lp, hl, ys, grp = [], [], [], []
+    for name, (morphs, y) in groups.items():
+        lp.append(np.log(np.clip(tagger.predict(morphs).sentiment, 1e-12, None)))
+        Xg = encode_all(tagger.tokenizer, morphs, cfg.max_morphemes, cfg.max_subwords, cfg.use_tags, bits, orders)
+        hl.append(np.asarray(Xg @ head.W, dtype=np.float64) + head.b)
+        ys.append(y)
+        grp += [name] * len(y)
+    model_lp, head_l, y, grp = np.concatenate(lp), np.concatenate(hl), np.concatenate(ys), np.asarray(grp)
+    A, c = fit_fusion(model_lp, head_l, y, sample_weight=balanced_weights(y, grp, {"dev": dev_share}))
     head.fuse_A, head.fuse_c = A, c
     head.save(model_dir)
-    nll = {name: float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
-           for name, p in (("model", np.exp(model_lp)), ("fused", head.fuse(model_lp, hl)))}
-    rep = {"bits": bits, "orders": list(orders), "C": C, "synthetic_weight": synthetic_weight,
-           "train_rows": int(X.shape[0]), "calib_rows": len(y),
-           "calib_nll_model": round(nll["model"], 4), "calib_nll_fused": round(nll["fused"], 4),
+    fused = head.fuse(model_lp, head_l)
+    rows = np.arange(len(y))
+    rep = {"bits": bits, "orders": list(orders), "C": C, "synthetic_weight": synthetic_weight, "heads": heads,
+           "train_rows": int(X.shape[0]), "calib_rows": int((grp == "calib").sum()),
+           "commerce_rows": int(synthetic.sum()) if "commerce" in heads else 0,
+           "fusion_dev": str(fusion_dev) if fusion_dev is not None else None,
+           "dev_rows": int((grp == "dev").sum()), "dev_share": dev_share if fusion_dev is not None else 0.0,
            "fusion_A": np.round(A, 4).tolist(), "fusion_c": np.round(c, 4).tolist(),
            "seconds": round(time.time() - t0, 1), "bytes": (model_dir / HEAD_FILE).stat().st_size}
-    log(f"n-gram head fusion on calib ({len(y)} rows): NLL {nll['model']:.4f} -> {nll['fused']:.4f}")
+    for name in groups:      # in-sample NLL of the fit's own rows, model alone vs fused
+        m = grp == name
+        rep[f"{name}_nll_model"] = round(float(-_lp_at(model_lp[m], y[m]).mean()), 4)
+        rep[f"{name}_nll_fused"] = round(float(-np.log(np.clip(fused[rows[m], y[m]], 1e-12, None)).mean()), 4)
+        log(f"n-gram head fusion, {name} ({int(m.sum())} rows): NLL {rep[f'{name}_nll_model']:.4f} -> "
+            f"{rep[f'{name}_nll_fused']:.4f}")
     return rep
+
+
+def _lp_at(logprobs: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return logprobs[np.arange(len(y)), y]
+
+
+def _dev_rows(path: str | Path) -> tuple[list, np.ndarray]:
+    """(Kiwi morphemes, label ids) of a labelled commerce jsonl (``text``, ``label`` neg/neu/pos)."""
+    import json
+
+    from voc_pipeline.models.corpus import LABEL2ID
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("label") in LABEL2ID]
+    return KiwiTokenizer().morphemes([r["text"] for r in rows]), np.array([LABEL2ID[r["label"]] for r in rows])
 
 
 def _balanced_sample(frame, seed: int, per_class: int):

@@ -57,6 +57,9 @@ class TrainConfig:
     ngram_head: bool = True               # fit the hashed n-gram sentence head + fusion (models/ngram_head.py)
     ngram_bits: int = 18                  # 2**bits hashed feature buckets (2**20 scored no better)
     ngram_c: float = 4.0                  # inverse L2 strength of the head's logistic regression
+    commerce_head: bool = False           # + an n-gram head on the synthetic commerce rows (docs/model.md §5: not shipped)
+    fusion_dev: str | None = None         # labelled commerce jsonl joining the fusion fit (data/dev, never data/eval)
+    fusion_dev_share: float = 0.5         # its share of the fusion's (class-balanced) weight; calib has the rest
     limit_rows: int | None = None         # tests: read only the first N rows of each file
     extra: dict = field(default_factory=dict)
 
@@ -342,7 +345,8 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
         cal_lab = splits["calib"]["label_id"]
         if (cal_lab >= 0).sum() >= 20 and cal_lab[cal_lab >= 0].nunique() >= 2:
             head_rep = fit_for_model(out, tr, splits["calib"], bits=cfg.ngram_bits, C=cfg.ngram_c, seed=cfg.seed,
-                                     log=log)
+                                     commerce_head=cfg.commerce_head, fusion_dev=cfg.fusion_dev,
+                                     dev_share=cfg.fusion_dev_share, log=log)
         else:
             log("n-gram head skipped: the calib split has too few labelled rows")
     # ---- held-out report
