@@ -1,4 +1,8 @@
-"""Turn the hand-written sources in data/dev/source/ into data/dev/commerce_dev.jsonl.
+"""Turn the hand-written sources in data/dev/ into the two commerce development sets.
+
+* ``source/*.txt`` -> ``commerce_dev.jsonl`` (ids ``cd-NNNN``): short lines, mostly one sentence;
+* ``source_reviews/*.txt`` -> ``commerce_reviews_dev.jsonl`` (ids ``crd-NNNN``): whole reviews,
+  tickets and chat messages of 2-5 sentences, scored per record the way the pipeline does.
 
     .venv/bin/python data/dev/build_dev_set.py
 
@@ -15,6 +19,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "source"
 OUT = HERE / "commerce_dev.jsonl"
+SOURCE_REVIEWS = HERE / "source_reviews"
+OUT_REVIEWS = HERE / "commerce_reviews_dev.jsonl"
+#: (source folder, output file, id prefix) of every set this script builds
+SETS = ((SOURCE, OUT, "cd"), (SOURCE_REVIEWS, OUT_REVIEWS, "crd"))
 LABELS = {"N": "neg", "U": "neu", "P": "pos"}
 
 
@@ -34,21 +42,22 @@ def parse_line(line: str, where: str) -> tuple[str, int | None, str]:
     return LABELS[label], None if rating == "-" else int(rating), text
 
 
-def build() -> list[dict]:
+def build(source: Path = SOURCE, prefix: str = "cd") -> list[dict]:
     rows = []
-    for path in sorted(SOURCE.glob("*.txt")):
+    for path in sorted(source.glob("*.txt")):
         for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("//"):
                 continue
             label, rating, text = parse_line(line, f"{path.name}:{no}")
-            rows.append({"id": f"cd-{len(rows) + 1:04d}", "text": text, "label": label, "rating": rating})
+            rows.append({"id": f"{prefix}-{len(rows) + 1:04d}", "text": text, "label": label, "rating": rating})
     return rows
 
 
 def main() -> int:
-    rows = build()
-    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    print(f"{OUT.name}: {len(rows)} rows")
+    for source, out, prefix in SETS:
+        rows = build(source, prefix)
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        print(f"{out.name}: {len(rows)} rows")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The hand-written commerce development set in data/dev/ is valid and disjoint from the test sets."""
+"""The hand-written commerce development sets in data/dev/ are valid and disjoint from the test sets."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "data" / "dev" / "commerce_dev.jsonl"
+REVIEWS_DEV = ROOT / "data" / "dev" / "commerce_reviews_dev.jsonl"
 EVAL_DIR = ROOT / "data" / "eval"
 
 
@@ -74,3 +75,60 @@ def test_source_line_parser() -> None:
     for bad in ("X|-|텍스트", "N|6|텍스트", "P|5| 앞공백", "P|5"):
         with pytest.raises(builder.SourceError):
             builder.parse_line(bad, "t")
+
+
+# ----------------------------------------------------------------------------- the review-level dev set
+
+
+def _eval_texts() -> set[str]:
+    return {_norm(r["text"]) for name in ("commerce_reviews.jsonl", "commerce_spans.jsonl")
+            for r in _rows(EVAL_DIR / name)}
+
+
+def test_reviews_dev_schema_ids_and_labels() -> None:
+    rows = _rows(REVIEWS_DEV)
+    assert len(rows) >= 200
+    for i, row in enumerate(rows, 1):
+        assert set(row) == {"id", "text", "label", "rating"}
+        assert row["id"] == f"crd-{i:04d}"
+        assert isinstance(row["text"], str) and row["text"].strip() == row["text"] != ""
+        assert row["label"] in {"neg", "neu", "pos"}
+        assert row["rating"] is None or row["rating"] in {1, 2, 3, 4, 5}
+    assert len({_norm(r["text"]) for r in rows}) == len(rows), "duplicate text"
+
+
+def test_reviews_dev_label_shares_are_roughly_40_25_35() -> None:
+    counts = Counter(r["label"] for r in _rows(REVIEWS_DEV))
+    n = sum(counts.values())
+    assert 0.35 <= counts["neg"] / n <= 0.45
+    assert 0.20 <= counts["neu"] / n <= 0.30
+    assert 0.30 <= counts["pos"] / n <= 0.40
+
+
+def test_reviews_dev_has_2_to_5_kiwi_sentences_per_record() -> None:
+    """Multi-sentence by the pipeline's own splitter: the set exists to score per-record aggregation."""
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    rows = _rows(REVIEWS_DEV)
+    sentences = KiwiTokenizer(num_workers=1).sentences([r["text"] for r in rows])
+    counts = {r["id"]: sum(1 for s in sents if s.text.strip()) for r, sents in zip(rows, sentences, strict=True)}
+    assert {k: v for k, v in counts.items() if not 2 <= v <= 5} == {}
+
+
+def test_no_reviews_dev_text_or_sentence_equals_an_eval_or_dev_text() -> None:
+    """Neither a whole review nor one of its sentences may be an evaluation text; nor a line of
+    the first dev set (the two are fitted on and scored against each other)."""
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    rows = _rows(REVIEWS_DEV)
+    forbidden = _eval_texts() | {_norm(r["text"]) for r in _rows(DEV)}
+    assert len(forbidden) > 1000
+    assert [r["id"] for r in rows if _norm(r["text"]) in forbidden] == []
+    sentences = KiwiTokenizer(num_workers=1).sentences([r["text"] for r in rows])
+    shared = [(r["id"], s.text) for r, sents in zip(rows, sentences, strict=True) for s in sents
+              if _norm(s.text) in forbidden]
+    assert shared == []
+
+
+def test_reviews_dev_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
+    assert builder.build(builder.SOURCE_REVIEWS, "crd") == _rows(REVIEWS_DEV)
