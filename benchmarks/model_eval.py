@@ -7,6 +7,9 @@
 * KOTE held-out comments (3-class);
 * danawa mouse reviews (commerce, never trained on): 1–2★ neg vs 4–5★ pos (binary), and 3-class;
 * data/eval/commerce_reviews.jsonl (hand-written, neg/neu/pos) when present;
+* both review sets under two units (models.evaluate.UNITS): the old keys score each review as one
+  model sequence (``text``); the ``*_record`` keys score what ``voc-pipeline run`` writes in
+  records.sentiment (Kiwi sentences, the model per sentence, length-weighted mean: ``record``);
 * data/eval/commerce_spans.jsonl: span and stage F1, model vs the lexicon-only tagger;
 * throughput vs the 12-layer 256-hidden fp32 reference (benchmarks/model_throughput.py).
 """
@@ -43,6 +46,7 @@ def main() -> None:
         span_eval,
         tfidf_baseline_scores,
         throughput,
+        unit_probabilities,
     )
     from voc_pipeline.models.tagger import load_tagger
     from voc_pipeline.stages.tokenize import KiwiTokenizer
@@ -68,6 +72,12 @@ def main() -> None:
             print(key + "_baseline", res[key + "_baseline"], flush=True)
         return out
 
+    def score_records(texts, y, classes, key):
+        """The pipeline's record sentiment (``--unit record``); no baseline: TF-IDF has no sentences."""
+        probs = unit_probabilities(tagger, list(texts), "record")[0]
+        res[key] = _short(sentiment_metrics(probs, np.asarray(y), classes))
+        print(key, res[key], flush=True)
+
     # NSMC held-out movies, balanced (same construction as the training report)
     nsmc = load_training_file(data_dir / "nsmc/nsmc_dev.parquet")
     nsmc = nsmc[(group_split(nsmc["group"].tolist(), salt=salt) == "test") & nsmc["label"].isin(["neg", "pos"])]
@@ -84,6 +94,8 @@ def main() -> None:
     b = dan[dan["label"].isin(["neg", "pos"])]
     score(b["text"], b["label"].map(LABEL2ID), [0, 2], "danawa_binary")
     score(dan["text"], dan["label"].map(LABEL2ID), [0, 1, 2], "danawa_3class")
+    score_records(b["text"], b["label"].map(LABEL2ID), [0, 2], "danawa_binary_record")
+    score_records(dan["text"], dan["label"].map(LABEL2ID), [0, 1, 2], "danawa_3class_record")
     # the project's hand-written commerce reviews
     cr = REPO / "data/eval/commerce_reviews.jsonl"
     if cr.is_file() and cr.stat().st_size > 0:
@@ -93,6 +105,8 @@ def main() -> None:
             score(d["text"], d["label"].map(LABEL2ID), [0, 1, 2], "commerce_reviews")
             d2 = d[d["label"] != "neu"]
             score(d2["text"], d2["label"].map(LABEL2ID), [0, 2], "commerce_reviews_binary")
+            score_records(d["text"], d["label"].map(LABEL2ID), [0, 1, 2], "commerce_reviews_record")
+            score_records(d2["text"], d2["label"].map(LABEL2ID), [0, 2], "commerce_reviews_binary_record")
     cs = REPO / "data/eval/commerce_spans.jsonl"
     if cs.is_file() and cs.stat().st_size > 0:
         dom = domain_path("commerce")

@@ -2,7 +2,7 @@
 
     nice -n 19 .venv/bin/python scripts/ngram_head_experiment.py --model src/voc_pipeline/resources/model \
         --work /tmp/helper4 [--out /tmp/fusion_model] [--C 4] [--orders uni,bi,tri,tag] [--bits 18] \
-        [--commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.5]
+        [--commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.5 [--commerce-dev-weight 10]]
 
 Rebuilds the model's own splits (``train.prepare`` with the training_report config: same files, salt,
 seed, caps, synthetic rows; Kiwi from ``--cache-dir``), fits the head on the TRAIN split, fits the
@@ -48,6 +48,9 @@ def main() -> None:
     ap.add_argument("--fusion-dev", default=None, help="--out: labelled commerce jsonl joining the fusion fit "
                     "(data/dev/commerce_dev.jsonl; never data/eval)")
     ap.add_argument("--fusion-dev-share", type=float, default=0.5)
+    ap.add_argument("--commerce-dev-weight", type=float, default=0.0,
+                    help="--out: the commerce head also learns from the --fusion-dev rows at this weight each "
+                         "(variant (c′); its dev logits cross-fitted)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
@@ -145,13 +148,15 @@ def main() -> None:
             shutil.copytree(mdir, out, ignore=shutil.ignore_patterns("checkpoints", "cache"))
         rep = fit_for_model(out, tr, calib, bits=args.bits, orders=orders, C=C, seed=cfg.seed,
                             synthetic_weight=args.synthetic_weight, commerce_head=args.commerce_head,
-                            fusion_dev=args.fusion_dev, dev_share=args.fusion_dev_share, log=log)
+                            fusion_dev=args.fusion_dev, dev_share=args.fusion_dev_share,
+                            commerce_dev_weight=args.commerce_dev_weight, log=log)
         f = out / "training_report.json"
         rec = json.loads(f.read_text(encoding="utf-8"))
         rec["report"]["ngram_head"] = rep
         rec["config"].update({"ngram_head": True, "ngram_bits": args.bits, "ngram_c": C,
                               "commerce_head": args.commerce_head, "fusion_dev": args.fusion_dev,
-                              "fusion_dev_share": args.fusion_dev_share})
+                              "fusion_dev_share": args.fusion_dev_share,
+                              "commerce_dev_weight": args.commerce_dev_weight})
         f.write_text(json.dumps(rec, ensure_ascii=False, indent=2), encoding="utf-8")
         log(f"wrote {out}/ngram_head.npz ({rep['bytes'] / 1e6:.1f} MB): {json.dumps(rep)}")
 

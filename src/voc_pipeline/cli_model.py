@@ -39,6 +39,8 @@ def train(
     fusion_dev: Annotated[Path | None, typer.Option("--fusion-dev", help="labelled commerce jsonl (text, label) that joins "
                                                     "the fusion fit, e.g. data/dev/commerce_dev.jsonl; never a test set")] = None,
     fusion_dev_share: Annotated[float, typer.Option(help="the --fusion-dev rows' share of the fusion fit")] = 0.5,
+    commerce_dev_weight: Annotated[float, typer.Option(help="> 0: the commerce head also learns from the --fusion-dev "
+                                                       "rows, each weighing this many synthetic rows")] = 0.0,
 ) -> None:
     """모델 학습 / train the sentiment + span model (seeded, checkpointed, resumable)."""
     from voc_pipeline.models.card import write_card
@@ -51,7 +53,7 @@ def train(
         max_steps=max_steps, threads=threads, domain_yaml=str(domain) if domain else None,
         cache_dir=str(cache_dir or Path(out) / "cache"), model_id=model_id, extend_endings=extend_endings,
         ngram_head=ngram_head, commerce_head=commerce_head, fusion_dev=str(fusion_dev) if fusion_dev else None,
-        fusion_dev_share=fusion_dev_share,
+        fusion_dev_share=fusion_dev_share, commerce_dev_weight=commerce_dev_weight,
     )
     report = run_train(cfg, log=lambda m: typer.echo(m, err=True), progress=True, resume=resume)
     rep_path = Path(out) / "training_report.json"
@@ -71,13 +73,18 @@ def evaluate(
     spans: Annotated[Path | None, typer.Option("--spans", help="also score span/stage F1 on a commerce_spans.jsonl file")] = None,
     domain: Annotated[Path | None, typer.Option(help="domain YAML for stage F1 (default: packaged commerce)")] = None,
     batch_size: Annotated[int, typer.Option(help="inference batch size")] = 64,
+    unit: Annotated[str, typer.Option("--unit", help="text: each text is one model sequence; record: what "
+                                      "`run` writes in records.sentiment (Kiwi sentences, the model per "
+                                      "sentence, length-weighted mean)")] = "text",
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object as the last line")] = False,
 ) -> None:
     """모델 평가 / score a labelled file: accuracy, macro-F1, ECE, texts/s (neg/pos-only files: binary)."""
-    from voc_pipeline.models.evaluate import evaluate_file, span_eval
+    from voc_pipeline.models.evaluate import UNITS, evaluate_file, span_eval
 
+    if unit not in UNITS:
+        raise typer.BadParameter(f"one of {', '.join(UNITS)}", param_hint="--unit")
     res = evaluate_file(str(model) if model else None, str(data), text_column, label_column, baseline=baseline,
-                        batch_size=batch_size, log=lambda m: typer.echo(m, err=True))
+                        batch_size=batch_size, unit=unit, log=lambda m: typer.echo(m, err=True))
     if spans is not None:
         from voc_pipeline.config import domain_path
 
@@ -87,7 +94,7 @@ def evaluate(
     if as_json:
         typer.echo(json.dumps(res, ensure_ascii=False))
         return
-    typer.echo(f"{res['model_id']}  {res['file']}  n={res['n']}  labels={'/'.join(res['labels'])}")
+    typer.echo(f"{res['model_id']}  {res['file']}  n={res['n']}  labels={'/'.join(res['labels'])}  unit={unit}")
     typer.echo(f"accuracy {res['accuracy']:.4f}  macro-F1 {res['macro_f1']:.4f}  ECE {res['ece']:.4f}  "
                f"{res['texts_per_s']:.0f} texts/s (model), {res['texts_per_s_with_kiwi']:.0f} with Kiwi")
     if "baseline" in res:

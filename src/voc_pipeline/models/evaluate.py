@@ -64,14 +64,73 @@ def normalise_labels(values) -> list[str | None]:
     return out
 
 
+# ----------------------------------------------------------------------------- evaluation units
+
+#: ``text``: each text is one model sequence (Kiwi morphemes of the whole text), how the model is
+#: trained; ``record``: what ``voc-pipeline run`` writes in records.sentiment (the text masked, split
+#: into Kiwi sentences, the model run per sentence, ``stages.tag.record_sentiment`` aggregating).
+UNITS = ("text", "record")
+
+#: a record with no sentence (only emoticons, say) is neutral in the pipeline
+_NO_SENTENCE = np.array([0.0, 1.0, 0.0])
+
+
+def record_unit_probabilities(tagger, texts: Sequence[str], config=None) -> tuple[np.ndarray, float, float]:
+    """(n, 3) record probabilities of ``texts`` as the pipeline computes them, with the seconds spent
+    in mask + Kiwi and in the model.
+
+    It runs the pipeline's own stage code (``pipeline.Stages.prepare``: masking + ``KiwiTokenizer``
+    with the run's settings; ``stages.tag.Tagger``; ``record_probabilities``, the function behind
+    ``record_sentiment``) rather than a copy, so the protocol cannot drift from what users get.
+    ``config``: the PipelineConfig of the run being mirrored (default: the default run).
+    """
+    from voc_pipeline.config import PipelineConfig
+    from voc_pipeline.pipeline import Stages
+    from voc_pipeline.stages.tag import Tagger, record_probabilities
+
+    # the masker needs a secret only for customer keys, which these frames do not have
+    stages = Stages(config or PipelineConfig(), secret=b"", only="prepare")
+    records = pd.DataFrame({"record_id": [f"r{i}" for i in range(len(texts))], "text": list(texts)})
+    stages.prepare(records.head(1), pd.DataFrame())      # Kiwi loads lazily: keep that out of the timing
+    t0 = time.perf_counter()
+    prepared = stages.prepare(records, pd.DataFrame())
+    t_kiwi = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sentences, _ = Tagger(tagger)(prepared.sentences)
+    t_model = time.perf_counter() - t0
+    p = record_probabilities(records["record_id"], sentences)
+    p = np.where(np.isnan(p).any(axis=1, keepdims=True), _NO_SENTENCE, p)
+    return p, t_kiwi, t_model
+
+
+def text_unit_probabilities(tagger, texts: Sequence[str]) -> tuple[np.ndarray, float, float]:
+    """(n, 3) probabilities with each whole text as one model sequence, and the Kiwi / model seconds."""
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    kt = KiwiTokenizer()
+    kt.morphemes(["워밍업 문장입니다"])     # Kiwi loads its model lazily: keep that out of the timing
+    t0 = time.perf_counter()
+    morphs = kt.morphemes(list(texts))
+    t_kiwi = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = tagger.predict(morphs)
+    return out.sentiment, t_kiwi, time.perf_counter() - t0
+
+
+def unit_probabilities(tagger, texts: Sequence[str], unit: str = "text") -> tuple[np.ndarray, float, float]:
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
+    return (record_unit_probabilities if unit == "record" else text_unit_probabilities)(tagger, texts)
+
+
 # ----------------------------------------------------------------------------- evaluate a file
 
 
 def evaluate_file(model: str | None, data: str, text_column: str = "text", label_column: str = "label",
                   baseline: bool = False, baseline_train: Sequence[str] | None = None, batch_size: int = 64,
-                  limit: int | None = None, log=print) -> dict:
+                  limit: int | None = None, unit: str = "text", log=print) -> dict:
+    """Scores of ``model`` on a labelled file; ``unit`` (UNITS): how a text becomes probabilities."""
     from voc_pipeline.models.tagger import load_tagger
-    from voc_pipeline.stages.tokenize import KiwiTokenizer
 
     df = read_table(data)
     for c in (text_column, label_column):
@@ -87,17 +146,10 @@ def evaluate_file(model: str | None, data: str, text_column: str = "text", label
     # a neg/pos file: predictions are restricted to those two
     classes = [0, 2] if set(classes) <= {0, 2} else [0, 1, 2]
     tagger = load_tagger(model, batch_size=batch_size)
-    kt = KiwiTokenizer()
-    kt.morphemes(["워밍업 문장입니다"])     # Kiwi loads its model lazily: keep that out of the timing
-    t0 = time.perf_counter()
-    morphs = kt.morphemes(texts)
-    t_kiwi = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    out = tagger.predict(morphs)
-    t_model = time.perf_counter() - t0
-    res = sentiment_metrics(out.sentiment, y, classes)
+    probs, t_kiwi, t_model = unit_probabilities(tagger, texts, unit)
+    res = sentiment_metrics(probs, y, classes)
     res.update({
-        "model_id": tagger.model_id, "model_hash": tagger.model_hash[:16], "file": str(data),
+        "model_id": tagger.model_id, "model_hash": tagger.model_hash[:16], "file": str(data), "unit": unit,
         "texts_per_s": round(len(texts) / max(t_model, 1e-9), 1),
         "texts_per_s_with_kiwi": round(len(texts) / max(t_model + t_kiwi, 1e-9), 1),
     })
@@ -369,3 +421,40 @@ def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Pat
     if kw:
         res["stage"] = _prf(st_tp, st_pred, st_gold)
     return res
+
+
+# ----------------------------------------------------------------------------- paired comparison
+
+
+def paired_bootstrap(y: np.ndarray, probs_a: np.ndarray, probs_b: np.ndarray, classes: Sequence[int],
+                     resamples: int = 2000, seed: int = 0) -> dict:
+    """B − A on the same rows: macro-F1 and ECE differences with 95 % percentile intervals.
+
+    Rows are resampled together for both models, so the interval reflects only how the two differ
+    on this set (the ship rule: the interval must lie above zero).
+    """
+    from sklearn.metrics import f1_score
+
+    classes = list(classes)
+
+    def restricted(p: np.ndarray) -> np.ndarray:
+        q = p[:, classes]
+        return q / np.clip(q.sum(1, keepdims=True), 1e-12, None)
+
+    pa, pb = restricted(probs_a), restricted(probs_b)
+    yy = np.array([classes.index(v) for v in y])
+    labels = list(range(len(classes)))
+    rng = np.random.default_rng(seed)
+    d_f1, d_ece = [], []
+    for _ in range(resamples):
+        i = rng.integers(0, len(yy), len(yy))
+        d_f1.append(f1_score(yy[i], pb[i].argmax(1), average="macro", labels=labels)
+                    - f1_score(yy[i], pa[i].argmax(1), average="macro", labels=labels))
+        d_ece.append(ece_score(pb[i], yy[i]) - ece_score(pa[i], yy[i]))
+    full = (f1_score(yy, pb.argmax(1), average="macro", labels=labels)
+            - f1_score(yy, pa.argmax(1), average="macro", labels=labels))
+    return {"macro_f1_delta": round(float(full), 4),
+            "macro_f1_delta_95": [round(float(v), 4) for v in np.percentile(d_f1, [2.5, 97.5])],
+            "ece_delta": round(ece_score(pb, yy) - ece_score(pa, yy), 4),
+            "ece_delta_95": [round(float(v), 4) for v in np.percentile(d_ece, [2.5, 97.5])],
+            "resamples": resamples, "n": len(yy)}

@@ -236,7 +236,7 @@ def fit_fusion(model_logprobs: np.ndarray, head_logits: np.ndarray, y: np.ndarra
 def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("uni", "bi", "tri", "tag"),
                   C: float = 4.0, seed: int = 13, per_class: int = 4000, synthetic_weight: float = 1.0,
                   commerce_head: bool = False, commerce_c: float = 4.0, fusion_dev: str | Path | None = None,
-                  dev_share: float = 0.5, log=print) -> dict:
+                  dev_share: float = 0.5, commerce_dev_weight: float = 0.0, folds: int = 5, log=print) -> dict:
     """Fit the head of a saved model directory and write ``ngram_head.npz`` there.
 
     ``train``/``calib``: frames with ``morphs`` and ``label_id`` (-100 = unlabelled), the splits
@@ -249,7 +249,11 @@ def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("
     head those rows are ~10 % of the data and movie n-grams dominate. ``fusion_dev``: a labelled
     jsonl (``text``, ``label``; data/dev/commerce_dev.jsonl, never data/eval) whose rows join the
     fusion fit, class-balanced, weighing ``dev_share`` of it (calib the rest), so shop text informs
-    the neutral class and the calibration. Returns a small report (sizes, seconds, NLL before/after).
+    the neutral class and the calibration. ``commerce_dev_weight`` > 0 (variant (c′), docs/model.md
+    §5; needs both): the commerce head also learns from the ``fusion_dev`` rows, each weighing that
+    many synthetic rows; the dev logits the fusion reads are then cross-fitted over ``folds`` folds,
+    so it never reads a logit of a row the head was fitted on (in-sample logits are overconfident
+    and would buy that head too much weight). Returns a small report (sizes, seconds, NLL before/after).
     """
     import time
 
@@ -271,24 +275,38 @@ def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("
     W, b = fit_head(X, y_train, C=C, sample_weight=sw, seed=seed)
     log(f"n-gram head: {X.shape[0]} rows, {X.nnz} features set, fitted in {time.time() - t0:.0f}s")
     heads = ["general"]
-    if commerce_head and synthetic.sum() >= 20 and len(np.unique(y_train[synthetic])) >= 2:
-        Wc, bc = fit_head(X[np.where(synthetic)[0]], y_train[synthetic], C=commerce_c, seed=seed)
-        W, b = np.hstack([W, Wc]), np.concatenate([b, bc])
-        heads.append("commerce")
-        log(f"commerce n-gram head: {int(synthetic.sum())} synthetic rows")
-    elif commerce_head:
-        log("commerce n-gram head skipped: too few synthetic rows in train")
-    head = NgramHead(W, b, np.zeros((3, 3 + W.shape[1])), np.zeros(3), bits, orders)
-    head.W = head.W.astype(np.float16).astype(np.float32)      # fit the fusion on the weights as stored
     cal = _balanced_sample(calib[calib["label_id"] >= 0], seed, per_class)
     groups = {"calib": (cal["morphs"].tolist(), cal["label_id"].to_numpy())}
     if fusion_dev is not None:
         groups["dev"] = _dev_rows(fusion_dev)
+    encoded = {name: encode_all(tagger.tokenizer, morphs, cfg.max_morphemes, cfg.max_subwords, cfg.use_tags, bits,
+                                orders) for name, (morphs, _) in groups.items()}
+    dev_commerce_logits = None
+    if commerce_head and synthetic.sum() >= 20 and len(np.unique(y_train[synthetic])) >= 2:
+        X_syn, y_syn = X[np.where(synthetic)[0]], y_train[synthetic]
+        if commerce_dev_weight > 0 and "dev" in groups:
+            dev_xy = (encoded["dev"], groups["dev"][1])
+            Wc, bc = _fit_commerce_head(X_syn, y_syn, dev_xy, None, commerce_dev_weight, commerce_c, seed)
+            dev_commerce_logits = _cross_fitted_dev_logits(X_syn, y_syn, dev_xy, commerce_dev_weight, commerce_c,
+                                                           seed, folds)
+            log(f"commerce n-gram head: {int(synthetic.sum())} synthetic rows + {len(dev_xy[1])} dev rows "
+                f"(weight {commerce_dev_weight}; dev logits cross-fitted over {folds} folds)")
+        else:
+            Wc, bc = fit_head(X_syn, y_syn, C=commerce_c, seed=seed)
+            log(f"commerce n-gram head: {int(synthetic.sum())} synthetic rows")
+        W, b = np.hstack([W, Wc]), np.concatenate([b, bc])
+        heads.append("commerce")
+    elif commerce_head:
+        log("commerce n-gram head skipped: too few synthetic rows in train")
+    head = NgramHead(W, b, np.zeros((3, 3 + W.shape[1])), np.zeros(3), bits, orders)
+    head.W = head.W.astype(np.float16).astype(np.float32)      # fit the fusion on the weights as stored
     lp, hl, ys, grp = [], [], [], []
     for name, (morphs, y) in groups.items():
         lp.append(np.log(np.clip(tagger.predict(morphs).sentiment, 1e-12, None)))
-        Xg = encode_all(tagger.tokenizer, morphs, cfg.max_morphemes, cfg.max_subwords, cfg.use_tags, bits, orders)
-        hl.append(np.asarray(Xg @ head.W, dtype=np.float64) + head.b)
+        logits = np.asarray(encoded[name] @ head.W, dtype=np.float64) + head.b
+        if name == "dev" and dev_commerce_logits is not None:
+            logits[:, 3:6] = dev_commerce_logits
+        hl.append(logits)
         ys.append(y)
         grp += [name] * len(y)
     model_lp, head_l, y, grp = np.concatenate(lp), np.concatenate(hl), np.concatenate(ys), np.asarray(grp)
@@ -302,6 +320,7 @@ def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("
            "commerce_rows": int(synthetic.sum()) if "commerce" in heads else 0,
            "fusion_dev": str(fusion_dev) if fusion_dev is not None else None,
            "dev_rows": int((grp == "dev").sum()), "dev_share": dev_share if fusion_dev is not None else 0.0,
+           "commerce_dev_weight": commerce_dev_weight if dev_commerce_logits is not None else 0.0,
            "fusion_A": np.round(A, 4).tolist(), "fusion_c": np.round(c, 4).tolist(),
            "seconds": round(time.time() - t0, 1), "bytes": (model_dir / HEAD_FILE).stat().st_size}
     for name in groups:      # in-sample NLL of the fit's own rows, model alone vs fused
@@ -311,6 +330,33 @@ def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("
         log(f"n-gram head fusion, {name} ({int(m.sum())} rows): NLL {rep[f'{name}_nll_model']:.4f} -> "
             f"{rep[f'{name}_nll_fused']:.4f}")
     return rep
+
+
+def _fit_commerce_head(X_syn, y_syn: np.ndarray, dev_xy, dev_rows: np.ndarray | None, dev_weight: float,
+                       C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The commerce head on the synthetic rows plus the chosen dev rows (all when ``dev_rows`` is None),
+    each dev row weighing ``dev_weight``; W rounded through float16 as it is stored."""
+    from scipy.sparse import vstack
+
+    X_dev, y_dev = dev_xy
+    idx = np.arange(len(y_dev)) if dev_rows is None else np.where(dev_rows)[0]
+    Xs = vstack([X_syn, X_dev[idx]]).tocsr()
+    ys = np.concatenate([y_syn, y_dev[idx]])
+    sw = np.concatenate([np.ones(len(y_syn)), np.full(len(idx), dev_weight)])
+    W, b = fit_head(Xs, ys, C=C, sample_weight=sw, seed=seed)
+    return W.astype(np.float16).astype(np.float32), b
+
+
+def _cross_fitted_dev_logits(X_syn, y_syn: np.ndarray, dev_xy, dev_weight: float, C: float, seed: int,
+                             folds: int) -> np.ndarray:
+    """(n_dev, 3) commerce-head logits of each dev row from a head fitted without that row's fold."""
+    X_dev, y_dev = dev_xy
+    fold = np.random.default_rng(seed).permutation(len(y_dev)) % folds
+    out = np.zeros((len(y_dev), 3))
+    for k in range(folds):
+        W, b = _fit_commerce_head(X_syn, y_syn, dev_xy, fold != k, dev_weight, C, seed)
+        out[fold == k] = np.asarray(X_dev[np.where(fold == k)[0]] @ W, dtype=np.float64) + b
+    return out
 
 
 def _lp_at(logprobs: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -60,6 +60,7 @@ class TrainConfig:
     commerce_head: bool = False           # + an n-gram head on the synthetic commerce rows (docs/model.md §5: not shipped)
     fusion_dev: str | None = None         # labelled commerce jsonl joining the fusion fit (data/dev, never data/eval)
     fusion_dev_share: float = 0.5         # its share of the fusion's (class-balanced) weight; calib has the rest
+    commerce_dev_weight: float = 0.0      # > 0: the commerce head also learns from the fusion_dev rows (variant (c′))
     limit_rows: int | None = None         # tests: read only the first N rows of each file
     extra: dict = field(default_factory=dict)
 
@@ -346,7 +347,8 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
         if (cal_lab >= 0).sum() >= 20 and cal_lab[cal_lab >= 0].nunique() >= 2:
             head_rep = fit_for_model(out, tr, splits["calib"], bits=cfg.ngram_bits, C=cfg.ngram_c, seed=cfg.seed,
                                      commerce_head=cfg.commerce_head, fusion_dev=cfg.fusion_dev,
-                                     dev_share=cfg.fusion_dev_share, log=log)
+                                     dev_share=cfg.fusion_dev_share, commerce_dev_weight=cfg.commerce_dev_weight,
+                                     log=log)
         else:
             log("n-gram head skipped: the calib split has too few labelled rows")
     # ---- held-out report

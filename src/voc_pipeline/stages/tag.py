@@ -206,24 +206,31 @@ class Tagger:
         return sentences, pd.DataFrame(rows, columns=MENTION_FRAME_COLUMNS)
 
 
-def record_sentiment(records: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
-    """Record sentiment = sentence probabilities averaged, weighted by sentence length in morphemes.
+def record_probabilities(record_ids: pd.Series | list, sentences: pd.DataFrame) -> np.ndarray:
+    """(n, 3) record probabilities (SENTIMENT_LABELS order): the record's sentence probabilities
+    averaged, weighted by sentence length in morphemes; a row of NaN for a record with no sentence.
 
     Length weighting keeps a one-word "네" from outvoting the sentence that carries the complaint.
-    Records with no sentence (e.g. only emoticons) are neutral with score 0.
+    ``record_sentiment`` labels records with it; ``models.evaluate`` scores it (``--unit record``).
     """
-    records = records.copy()
     if sentences.empty:
-        records["sentiment"] = "neu"
-        records["sentiment_score"] = 0.0
-        return records
+        return np.full((len(record_ids), 3), np.nan)
     w = sentences["forms"].map(len).astype("float64")
     weighted = sentences[["p_neg", "p_neu", "p_pos"]].mul(w, axis=0)
     weighted["w"] = w
     weighted["record_id"] = sentences["record_id"].to_numpy()
     sums = weighted.groupby("record_id", sort=False).sum()
     probs = sums[["p_neg", "p_neu", "p_pos"]].div(sums["w"], axis=0)
-    p = probs.reindex(records["record_id"]).to_numpy()
+    return probs.reindex(list(record_ids)).to_numpy()
+
+
+def record_sentiment(records: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
+    """Record sentiment = the argmax of ``record_probabilities``; score = p_pos - p_neg.
+
+    Records with no sentence (e.g. only emoticons) are neutral with score 0.
+    """
+    records = records.copy()
+    p = record_probabilities(records["record_id"], sentences)
     has = ~np.isnan(p).any(axis=1)
     labels = np.array(SENTIMENT_LABELS, dtype=object)[np.nan_to_num(p, nan=0).argmax(axis=1)]
     records["sentiment"] = np.where(has, labels, "neu")

@@ -1,0 +1,68 @@
+"""Two model directories on one labelled commerce file, under both evaluation units, paired.
+
+    nice -n 19 .venv/bin/python scripts/compare_models.py --a DIR_A --b DIR_B \
+        --data data/dev/commerce_reviews_dev.jsonl [--label-column label] [--units text,record] [--out FILE.json]
+
+For each unit (models.evaluate.UNITS: ``text`` = the whole text as one model sequence, ``record`` =
+what ``voc-pipeline run`` writes in records.sentiment) prints both models' 3-class and neg/pos
+scores and a paired bootstrap (2,000 resamples) of B − A on the same rows. Used on data/dev to choose
+(docs/model.md §5) and, once the choice is written down, on data/eval to score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def scores(y: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> dict:
+    from voc_pipeline.models.evaluate import _short, paired_bootstrap, sentiment_metrics
+
+    out: dict = {}
+    for name, classes, rows in (("3class", [0, 1, 2], np.ones(len(y), bool)), ("negpos", [0, 2], y != 1)):
+        out[name] = {"a": _short(sentiment_metrics(pa[rows], y[rows], classes)),
+                     "b": _short(sentiment_metrics(pb[rows], y[rows], classes)),
+                     "b_minus_a": paired_bootstrap(y[rows], pa[rows], pb[rows], classes)}
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--a", required=True, help="model directory A (the reference, e.g. a copy of the shipped one)")
+    ap.add_argument("--b", required=True, help="model directory B (the candidate)")
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--label-column", default="label")
+    ap.add_argument("--units", default="text,record")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+
+    from voc_pipeline.models.corpus import LABEL2ID
+    from voc_pipeline.models.evaluate import unit_probabilities
+    from voc_pipeline.models.tagger import load_tagger
+
+    d = pd.read_json(args.data, lines=True)
+    d = d[d[args.label_column].isin(list(LABEL2ID))]
+    texts, y = d["text"].tolist(), d[args.label_column].map(LABEL2ID).to_numpy()
+    taggers = {k: load_tagger(p) for k, p in (("a", args.a), ("b", args.b))}
+    res: dict = {"data": args.data, "a": args.a, "b": args.b,
+                 "model_hash": {k: t.model_hash[:16] for k, t in taggers.items()}}
+    for unit in args.units.split(","):
+        pa, pb = (unit_probabilities(taggers[k], texts, unit)[0] for k in ("a", "b"))
+        res[unit] = scores(y, pa, pb)
+        for name, r in res[unit].items():
+            bm = r["b_minus_a"]
+            print(f"{Path(args.data).name} unit={unit} {name}: A F1 {r['a']['macro_f1']:.4f} ECE {r['a']['ece']:.4f} | "
+                  f"B F1 {r['b']['macro_f1']:.4f} ECE {r['b']['ece']:.4f} | B-A F1 {bm['macro_f1_delta']:+.4f} "
+                  f"{bm['macro_f1_delta_95']} ECE {bm['ece_delta']:+.4f} {bm['ece_delta_95']}", flush=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
