@@ -233,3 +233,32 @@ def test_commerce_head_and_dev_rows_join_the_fusion(tiny_model, tmp_path, kiwi, 
         enc = encode(t.tokenizer, morphs, cfg.max_morphemes, cfg.max_subwords, cfg.use_tags)
         assert np.allclose(got, head.probs(t.predict(morphs).sentiment, enc), atol=1e-6)
     assert neutral["with dev"] > neutral["calib only"] + 0.1
+
+
+def test_commerce_dev_weight_fits_dev_rows_and_cross_fits_their_fusion_logits():
+    """Variant (c′): dev rows join the commerce head; the logits the fusion reads for them come from
+    heads that never saw the row, so a row's own unique n-grams cannot vouch for its label."""
+    from scipy.sparse import csr_matrix
+
+    from voc_pipeline.models.ngram_head import _cross_fitted_dev_logits, _fit_commerce_head
+
+    rng = np.random.default_rng(0)
+    n_syn, n_dev, dim = 300, 60, 400
+    y_syn, y_dev = rng.integers(0, 3, n_syn), rng.integers(0, 3, n_dev)
+    shared = rng.random((n_syn, 20)) < 0.2                        # weak, shared features for the synthetic rows
+    X_syn = csr_matrix(np.hstack([shared, np.zeros((n_syn, dim - 20))]).astype(np.float32))
+    X_dev = np.zeros((n_dev, dim), np.float32)
+    X_dev[np.arange(n_dev), 20 + np.arange(n_dev)] = 1.0         # each dev row: one feature only it has
+    X_dev = csr_matrix(X_dev)
+    W, b = _fit_commerce_head(X_syn, y_syn, (X_dev, y_dev), None, 10.0, 4.0, 13)
+    in_sample = np.asarray(X_dev @ W) + b
+    crossed = _cross_fitted_dev_logits(X_syn, y_syn, (X_dev, y_dev), 10.0, 4.0, 13, folds=5)
+
+    def margin(logits):
+        true = logits[np.arange(n_dev), y_dev]
+        other = np.where(np.eye(3, dtype=bool)[y_dev], -np.inf, logits).max(1)
+        return (true - other).mean()
+
+    assert (in_sample.argmax(1) == y_dev).mean() == 1.0           # the full head learned every dev row
+    assert margin(in_sample) > 1.0 > margin(crossed)              # cross-fitted: no memorised evidence
+    assert crossed.shape == (n_dev, 3)
