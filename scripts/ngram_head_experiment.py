@@ -51,6 +51,9 @@ def main() -> None:
     ap.add_argument("--commerce-dev-weight", type=float, default=0.0,
                     help="--out: the commerce head also learns from the --fusion-dev rows at this weight each "
                          "(variant (c′); its dev logits cross-fitted)")
+    ap.add_argument("--reuse-general-head", action="store_true",
+                    help="--out: keep --model's general head (fitted with the same settings on the same split) and "
+                         "fit only the commerce head and the fusion; skips the calib half-split report")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
@@ -90,9 +93,11 @@ def main() -> None:
         tr = pd.concat([tr, extra], ignore_index=True)
     if args.drop_nsmc_neutral:
         tr = tr[~((tr["source"] == "nsmc_dev") & (tr["label_id"] == 1))].reset_index(drop=True)
+    orders = tuple(args.orders.split(","))
+    if args.reuse_general_head and args.out:
+        return write_out(args, mdir, tr, calib, float(args.C.split(",")[0]), orders, cfg.seed)
     conf = _read_config(mdir)
     tok = MorphemeEncoder(str(mdir / "tokenizer.json"))
-    orders = tuple(args.orders.split(","))
     lab = tr[tr["label_id"] >= 0].reset_index(drop=True)
     t0 = time.time()
     X = encode_all(tok, lab["morphs"].tolist(), conf.max_morphemes, conf.max_subwords, conf.use_tags, args.bits, orders)
@@ -138,27 +143,39 @@ def main() -> None:
             best = (acc, C, W, b, hl)
     acc, C = best[:2]
     log(f"best C={C} (calib-B NSMC acc {acc:.4f})")
-    if args.out:   # exactly what `train` does after saving a model (models/ngram_head.fit_for_model)
-        from voc_pipeline.models.ngram_head import fit_for_model
+    if args.out:
+        write_out(args, mdir, tr, calib, C, orders, cfg.seed)
 
-        out = Path(args.out)
-        if out.resolve() != mdir.resolve():
-            if out.exists():
-                shutil.rmtree(out)
-            shutil.copytree(mdir, out, ignore=shutil.ignore_patterns("checkpoints", "cache"))
-        rep = fit_for_model(out, tr, calib, bits=args.bits, orders=orders, C=C, seed=cfg.seed,
-                            synthetic_weight=args.synthetic_weight, commerce_head=args.commerce_head,
-                            fusion_dev=args.fusion_dev, dev_share=args.fusion_dev_share,
-                            commerce_dev_weight=args.commerce_dev_weight, log=log)
-        f = out / "training_report.json"
-        rec = json.loads(f.read_text(encoding="utf-8"))
-        rec["report"]["ngram_head"] = rep
-        rec["config"].update({"ngram_head": True, "ngram_bits": args.bits, "ngram_c": C,
-                              "commerce_head": args.commerce_head, "fusion_dev": args.fusion_dev,
-                              "fusion_dev_share": args.fusion_dev_share,
-                              "commerce_dev_weight": args.commerce_dev_weight})
-        f.write_text(json.dumps(rec, ensure_ascii=False, indent=2), encoding="utf-8")
-        log(f"wrote {out}/ngram_head.npz ({rep['bytes'] / 1e6:.1f} MB): {json.dumps(rep)}")
+
+def write_out(args, mdir: Path, tr, calib, C: float, orders: tuple[str, ...], seed: int) -> None:
+    """Exactly what `train` does after saving a model (models/ngram_head.fit_for_model), into a copy."""
+    from voc_pipeline.models.ngram_head import NgramHead, fit_for_model
+
+    general = None
+    if args.reuse_general_head:
+        shipped = NgramHead.load(mdir)
+        if shipped is None or shipped.bits != args.bits or shipped.orders != orders:
+            raise SystemExit(f"--reuse-general-head: {mdir} has no head with bits {args.bits} and orders {orders}")
+        general = (shipped.W[:, :3], shipped.b[:3])
+    out = Path(args.out)
+    if out.resolve() != mdir.resolve():
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(mdir, out, ignore=shutil.ignore_patterns("checkpoints", "cache"))
+    rep = fit_for_model(out, tr, calib, bits=args.bits, orders=orders, C=C, seed=seed,
+                        synthetic_weight=args.synthetic_weight, commerce_head=args.commerce_head,
+                        fusion_dev=args.fusion_dev, dev_share=args.fusion_dev_share,
+                        commerce_dev_weight=args.commerce_dev_weight, general_head=general, log=log)
+    f = out / "training_report.json"
+    rec = json.loads(f.read_text(encoding="utf-8"))
+    rec["report"]["ngram_head"] = rep
+    rec["config"].update({"ngram_head": True, "ngram_bits": args.bits, "ngram_c": C,
+                          "commerce_head": args.commerce_head, "fusion_dev": args.fusion_dev,
+                          "fusion_dev_share": args.fusion_dev_share,
+                          "commerce_dev_weight": args.commerce_dev_weight})
+    f.write_text(json.dumps(rec, ensure_ascii=False, indent=2), encoding="utf-8")
+    log(f"wrote {out}/ngram_head.npz ({rep['bytes'] / 1e6:.1f} MB): {json.dumps(rep)}")
+
 
 if __name__ == "__main__":
     sys.exit(main())

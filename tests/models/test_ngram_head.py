@@ -262,3 +262,25 @@ def test_commerce_dev_weight_fits_dev_rows_and_cross_fits_their_fusion_logits():
     assert (in_sample.argmax(1) == y_dev).mean() == 1.0           # the full head learned every dev row
     assert margin(in_sample) > 1.0 > margin(crossed)              # cross-fitted: no memorised evidence
     assert crossed.shape == (n_dev, 3)
+
+
+def test_a_reused_general_head_is_stored_as_given_and_not_refitted(tiny_model, tmp_path, kiwi):
+    """``general_head`` (scripts/ngram_head_experiment.py --reuse-general-head): the given W and b are
+    the stored general head (as float16), whatever the train rows would have fitted."""
+    from tests.models.conftest import SENTS
+
+    from voc_pipeline.models.ngram_head import NgramHead, fit_for_model
+
+    lab = {"neg": 0, "neu": 1, "pos": 2}
+    train = _frame(kiwi, [(t, lab[y]) for t, y in SENTS])
+    calib = _frame(kiwi, [(t, lab[y]) for t, y in SENTS if y != "neu"] * 2)
+    rng = np.random.default_rng(1)
+    W0, b0 = rng.normal(0, 0.1, (1 << 16, 3)).astype(np.float32), np.array([0.1, -0.2, 0.1], np.float32)
+    fitted, reused = tmp_path / "fitted", tmp_path / "reused"
+    for d in (fitted, reused):
+        shutil.copytree(tiny_model, d)
+    fit_for_model(fitted, train, calib, bits=16, C=4.0, per_class=100, log=lambda m: None)
+    fit_for_model(reused, train, calib, bits=16, C=4.0, per_class=100, general_head=(W0, b0), log=lambda m: None)
+    head = NgramHead.load(reused)
+    assert np.array_equal(head.W, W0.astype(np.float16).astype(np.float32)) and np.allclose(head.b, b0)
+    assert not np.allclose(NgramHead.load(fitted).W, head.W)

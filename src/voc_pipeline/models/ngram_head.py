@@ -236,7 +236,8 @@ def fit_fusion(model_logprobs: np.ndarray, head_logits: np.ndarray, y: np.ndarra
 def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("uni", "bi", "tri", "tag"),
                   C: float = 4.0, seed: int = 13, per_class: int = 4000, synthetic_weight: float = 1.0,
                   commerce_head: bool = False, commerce_c: float = 4.0, fusion_dev: str | Path | None = None,
-                  dev_share: float = 0.5, commerce_dev_weight: float = 0.0, folds: int = 5, log=print) -> dict:
+                  dev_share: float = 0.5, commerce_dev_weight: float = 0.0, folds: int = 5,
+                  general_head: tuple[np.ndarray, np.ndarray] | None = None, log=print) -> dict:
     """Fit the head of a saved model directory and write ``ngram_head.npz`` there.
 
     ``train``/``calib``: frames with ``morphs`` and ``label_id`` (-100 = unlabelled), the splits
@@ -253,7 +254,9 @@ def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("
     §5; needs both): the commerce head also learns from the ``fusion_dev`` rows, each weighing that
     many synthetic rows; the dev logits the fusion reads are then cross-fitted over ``folds`` folds,
     so it never reads a logit of a row the head was fitted on (in-sample logits are overconfident
-    and would buy that head too much weight). Returns a small report (sizes, seconds, NLL before/after).
+    and would buy that head too much weight). ``general_head``: (W, b) of a general head already
+    fitted with these settings on this train split (e.g. the shipped one), reused instead of refitted
+    (the costly part; only the commerce head and the fusion are new). Returns a small report (sizes, seconds, NLL before/after).
     """
     import time
 
@@ -272,8 +275,12 @@ def fit_for_model(model_dir: str | Path, train, calib, bits: int = 18, orders=("
     sw = None
     if synthetic_weight != 1.0:
         sw = np.where(synthetic, synthetic_weight, 1.0)
-    W, b = fit_head(X, y_train, C=C, sample_weight=sw, seed=seed)
-    log(f"n-gram head: {X.shape[0]} rows, {X.nnz} features set, fitted in {time.time() - t0:.0f}s")
+    if general_head is not None:
+        W, b = (np.asarray(a, dtype=np.float32) for a in general_head)
+        log(f"n-gram head: reused ({X.shape[0]} rows)")
+    else:
+        W, b = fit_head(X, y_train, C=C, sample_weight=sw, seed=seed)
+        log(f"n-gram head: {X.shape[0]} rows, {X.nnz} features set, fitted in {time.time() - t0:.0f}s")
     heads = ["general"]
     cal = _balanced_sample(calib[calib["label_id"] >= 0], seed, per_class)
     groups = {"calib": (cal["morphs"].tolist(), cal["label_id"].to_numpy())}
