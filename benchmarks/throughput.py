@@ -43,10 +43,17 @@ import export
 REPO = Path(__file__).resolve().parents[1]
 
 
-def floor(texts: list[str], workers: int) -> float:
-    from kiwipiepy import Kiwi
+def run_kiwi(workers: int):
+    """A Kiwi configured as ``voc-pipeline run`` configures its own (default config)."""
+    from voc_pipeline.config import PipelineConfig
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
 
-    kiwi = Kiwi(num_workers=workers)
+    multi = PipelineConfig().multi_word_dictionary
+    return KiwiTokenizer(num_workers=workers, multi_word_dictionary=multi).kiwi
+
+
+def floor(texts: list[str], workers: int) -> float:
+    kiwi = run_kiwi(workers)
     kiwi.tokenize(texts[:200])
     t = time.perf_counter()
     for _ in kiwi.tokenize(texts):
@@ -55,9 +62,7 @@ def floor(texts: list[str], workers: int) -> float:
 
 
 def kiwi_sentences(texts: list[str], workers: int) -> list[list[tuple[str, str]]]:
-    from kiwipiepy import Kiwi
-
-    kiwi = Kiwi(num_workers=workers)
+    kiwi = run_kiwi(workers)
     return [[(t.form, t.tag) for t in s.tokens] for ss in
             kiwi.split_into_sents(texts, return_tokens=True, return_sub_sents=False) for s in ss if s.tokens]
 
@@ -168,7 +173,7 @@ def run_pipeline_cli(config: Path, out: Path, workers: int, engine: str) -> dict
     manifest = json.loads(sorted((out / "runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
     return {"wall_s": wall, "peak_rss_bytes": maxrss, "peak_tree_rss_bytes": tree_peak,
             "timings_s": manifest.get("timings_s", {}), "records": manifest["counts"]["records"],
-            "model": manifest.get("model", {})}
+            "model": manifest.get("model", {}), "engine": manifest.get("engine", {})}
 
 
 def machine() -> dict:
@@ -189,7 +194,7 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="model directory (default: the embedded model)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--naive-records", type=int, default=1000)
-    ap.add_argument("--engine", default="local")
+    ap.add_argument("--engine", default="local", help="as `voc-pipeline run --engine` (local, its default; auto; ...)")
     ap.add_argument("--skip-floor", action="store_true")
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--skip-model", action="store_true")
@@ -209,7 +214,8 @@ def main() -> None:
     result["pipeline"] = {**c, "records_per_s": args.records / c["wall_s"]}
     print(f"(c) voc-pipeline run : {args.records / c['wall_s']:9,.0f} records/s  "
           f"({c['wall_s']:.1f} s; peak RSS {c['peak_rss_bytes'] / 2**20:,.0f} MiB, "
-          f"tree {c['peak_tree_rss_bytes'] / 2**20:,.0f} MiB)  timings {c['timings_s']}", flush=True)
+          f"tree {c['peak_tree_rss_bytes'] / 2**20:,.0f} MiB)  engine {c['engine']}  timings {c['timings_s']}",
+          flush=True)
     if not args.skip_floor:
         a = floor(texts, args.workers)
         result["floor_records_per_s"] = a

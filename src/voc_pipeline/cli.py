@@ -68,7 +68,9 @@ def run(
     period: Annotated[
         str | None, typer.Option(help="모든 레코드의 기간 (예: 2026-W47) / period for every record, e.g. 2026-W47")
     ] = None,
-    engine: Annotated[str, typer.Option(help="local | processes | ray")] = "local",
+    engine: Annotated[str, typer.Option(
+        help="local | processes | ray | auto (auto: 큰 입력이면 작업 프로세스 / worker processes for large "
+             "inputs on several cores, else local; docs/scale.md)")] = "local",
     workers: Annotated[int | None, typer.Option(
         help="local: Kiwi 스레드 수 / tokenizer threads; processes: 작업 프로세스 수 / worker processes "
              "(default: all cores)")] = None,
@@ -83,9 +85,9 @@ def run(
     _setup_logging(verbose)
     input = [*(input or []), *(paths or [])] or None
     try:
-        if engine not in {"local", "processes", "ray"}:
-            raise UsageError(f"알 수 없는 엔진 '--engine {engine}' (가능: local, processes, ray)",
-                             f"unknown engine '--engine {engine}' (allowed: local, processes, ray)")
+        if engine not in {"auto", "local", "processes", "ray"}:
+            raise UsageError(f"알 수 없는 엔진 '--engine {engine}' (가능: auto, local, processes, ray)",
+                             f"unknown engine '--engine {engine}' (allowed: auto, local, processes, ray)")
         cfg = _load(config)
         if not cfg.sources and not input:
             raise UsageError("--config 또는 --input 이 필요합니다", "give --config or --input")

@@ -63,6 +63,9 @@ def print_summary(summary) -> None:
         f"입력 행 / rows read {counts['rows_read']:,} · 레코드 / records {counts['records']:,} · "
         f"격리 / quarantined {counts['quarantined']:,} ({reason_text}) · 기간 / periods {', '.join(summary.periods) or '-'}"
     )
+    if engine := summary.manifest.get("engine"):
+        workers = f", {engine['workers']} workers" if engine["name"] == "processes" else ""
+        typer.echo(f"엔진 / engine: {engine['name']}{workers} ({engine['reason']})")
     for warning in summary.manifest.get("warnings", []):
         typer.echo(f"경고 / warning: {warning}")
     if not summary.periods:

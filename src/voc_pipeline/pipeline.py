@@ -147,7 +147,8 @@ class Stages:
         if only not in ("complete", "driver"):
             self.masker = Masker(types=config.privacy.mask, secret=secret)
             self.tokenizer = KiwiTokenizer(
-                user_words=[(w.word, w.tag, w.score) for w in config.user_words], num_workers=workers
+                user_words=[(w.word, w.tag, w.score) for w in config.user_words], num_workers=workers,
+                multi_word_dictionary=config.multi_word_dictionary,
             )
         if only not in ("prepare", "driver"):
             model_path = str(config.resolve(config.model.path)) if config.model.path else None
@@ -220,6 +221,10 @@ def run_pipeline(
     stages: Stages | None = None,
     engine: str = "local",
 ) -> RunSummary:
+    """``engine``: local (in-process, the default) | processes | ray | auto (engines/choice.py:
+    processes for large inputs on several cores with the memory for it, else local; a caller's
+    own ``stages`` run in-process)."""
+    from voc_pipeline.engines.choice import EngineChoice, choose_engine
     from voc_pipeline.stages.mask import secret_from_env
 
     started = time.perf_counter()
@@ -236,6 +241,12 @@ def run_pipeline(
         last = dataset.manifests()[-1]
         return RunSummary(last["run_id"], out_root, last["periods"], list(accounts.values()), last, skipped=True)
 
+    if engine == "auto" and stages is not None:
+        choice = EngineChoice("local", workers, "the caller's loaded stages")
+    else:
+        choice = choose_engine(engine, sum(f.stat().st_size for _, f in plan), workers)
+    engine, workers = choice.engine, choice.workers
+    log.debug("engine %s (%s)", engine, choice.reason)
     t = time.perf_counter()
     own_stages = stages is None
     stages = stages or Stages(config, secret, workers, only="driver" if engine == "processes" else None)
@@ -311,6 +322,7 @@ def run_pipeline(
         timings["total"] = time.perf_counter() - started
         manifest = _manifest(run_id, config, cfg_hash, stages, accounts.values(), run_periods, period,
                              stage_counts, timings, warnings)
+        manifest["engine"] = {"name": engine, "workers": workers, "reason": choice.reason}
         dataset.commit(staging, run_id, run_periods, manifest)
         from voc_pipeline.report.html import write_report
 

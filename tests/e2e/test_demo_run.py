@@ -78,6 +78,17 @@ def test_rows_accounted_for_per_file(demo_run):
     assert set(quarantine["reason_code"]) >= {"empty_text", "bad_date"}
 
 
+def test_the_engine_is_recorded_and_printed(demo_run, tmp_path):
+    manifest = json.loads(next((demo_run.output / "runs").glob("*.json")).read_text(encoding="utf-8"))
+    assert manifest["engine"]["name"] == "local"   # the default, in-process (design.md)
+    assert "engine: local" in demo_run.stdout
+    # auto on the 0.2 MiB sample: worker processes would not pay for their start-up
+    result = run_cli("run", "--config", "configs/default.yaml", "--output", str(tmp_path / "o"),
+                     "--period", "2026-W47", "--input", "data/sample/2026-W47/complaints.csv", "--engine", "auto")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "engine: local (input" in result.stdout and "would not pay" in result.stdout
+
+
 def test_record_ids_unique_and_chats_keep_only_customer_voice(demo_run):
     records = read_table(demo_run.output, "records")
     assert records["record_id"].is_unique

@@ -36,12 +36,19 @@ _STAGES = None   # the worker process's own Stages, built once by _start_worker
 def _start_worker(config, secret: Secret, threads: int) -> None:
     global _STAGES
     os.environ.setdefault("VOC_PIPELINE_THREADS", str(threads))   # the model's cores (load_tagger reads it)
+    from voc_pipeline.io.dataset import use_system_memory_pool
     from voc_pipeline.pipeline import Stages
 
+    use_system_memory_pool()   # as the driver: freed Arrow pages can be handed back (below)
     _STAGES = Stages(config, secret.reveal(), threads)
 
 
 def _analyse(records, quarantine):
+    from voc_pipeline.io.dataset import release_freed_memory
+
+    # the previous batch's frames are pickled and gone by now: give their pages back, or every
+    # worker's RSS creeps over a long run as the driver's did (docs/scale.md)
+    release_freed_memory()
     done = _STAGES.analyse(records, quarantine)
     # morpheme lists are only needed inside the worker: do not ship them back
     done.sentences = done.sentences.drop(columns=["forms", "tags", "lemmas", "starts", "lens"], errors="ignore")

@@ -28,11 +28,15 @@ def default_workers() -> int:
 class KiwiTokenizer:
     """Holds one Kiwi instance (expensive to build); call it on batches of records."""
 
-    def __init__(self, user_words: Iterable[tuple[str, str, float]] = (), num_workers: int | None = None):
+    def __init__(self, user_words: Iterable[tuple[str, str, float]] = (), num_workers: int | None = None,
+                 multi_word_dictionary: bool = True):
+        """``multi_word_dictionary``: Kiwi's web-collected multi-word proper nouns (on by default in
+        Kiwi; training and evaluation keep it). ~200 MB and ~1.4 s of start-up per Kiwi; the run
+        turns it off by default (config ``multi_word_dictionary``, docs/scale.md)."""
         from kiwipiepy import Kiwi
 
         self.num_workers = default_workers() if num_workers is None else num_workers
-        self.kiwi = Kiwi(num_workers=self.num_workers)
+        self.kiwi = Kiwi(num_workers=self.num_workers, load_multi_dict=multi_word_dictionary)
         for word, tag, score in user_words:
             self.kiwi.add_user_word(word, tag, score)
 
