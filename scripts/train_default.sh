@@ -15,10 +15,16 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
   --out "$OUT" --config fast --seed 13 --epochs 3.0 --max-steps 5000 --batch-size 128 \
   --synthetic 40000 --max-per-class 150000 --threads 2 --no-extend-endings \
   --domain src/voc_pipeline/resources/domains/commerce.yaml \
-  --cache-dir checkpoints/kiwi --model-id voc-fast-v1 "$@"
+  --cache-dir checkpoints/kiwi --model-id voc-fast-v1 \
+  --commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.25 --commerce-dev-weight 10 "$@"
 # voc-fast-v1: 5,000 steps took 57 min on 2 cores shared with other jobs (+3 min Kiwi/weak labels);
 # expect ~25 min on 2 idle cores. train writes model.int8.onnx (the CPU run path) next to the weights,
-# then fits the n-gram sentence head (ngram_head.npz, ~2-3 min; --no-ngram-head skips it, docs/model.md §5).
+# then fits the n-gram sentence head (ngram_head.npz, ~2-3 min; --no-ngram-head skips it, docs/model.md §5)
+# with variant (c′): a commerce head on the synthetic rows + data/dev/commerce_dev.jsonl (each row ×10, its
+# fusion logits cross-fitted), fusion on calib + those dev rows at share 0.25 (docs/model.md §5, 2026-11-23).
+# The shipped head was fitted on the existing transformer with scripts/ngram_head_experiment.py ... --C 4
+# --commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.25 --commerce-dev-weight 10
+# --reuse-general-head (the general head kept: the same fit train makes on the same split).
 # The previous default (voc-small-v0): --config small --epochs 1.0 --max-steps 1100 --synthetic 30000
 # --max-per-class 80000 --model-id voc-small-v0 (~10 min on 2 idle cores).
 

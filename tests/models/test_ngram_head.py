@@ -138,7 +138,9 @@ def test_the_embedded_default_ships_and_uses_the_head(morphs):
     assert (d / HEAD_FILE).is_file()
     assert sum(f.stat().st_size for f in d.iterdir() if f.is_file()) <= 25_000_000
     t = load_tagger()
-    assert t.ngram_head is not None and t.ngram_head.W.shape == (1 << t.ngram_head.bits, 3)
+    # general + commerce head (docs/model.md §5: variant (c′) is the default since 2026-11-23)
+    assert t.ngram_head is not None and t.ngram_head.W.shape == (1 << t.ngram_head.bits, 6)
+    assert t.ngram_head.fuse_A.shape == (3, 9)
     fused = t.predict(morphs).sentiment
     t.ngram_head = None
     alone = t.predict(morphs).sentiment

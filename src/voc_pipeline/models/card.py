@@ -26,7 +26,24 @@ def _ngram_lines(model_dir: Path, rep: dict) -> list[str]:
         "softmax(A·[model log-probabilities, head logits] + c) is fitted by NLL on a class-balanced sample of the calib "
         f"split ({h.get('calib_rows', '?')} rows; NLL {h.get('calib_nll_model', '?')} → {h.get('calib_nll_fused', '?')}) "
         "and applies after the temperature",
+        *_commerce_lines(h),
     ]
+
+
+def _commerce_lines(h: dict) -> list[str]:
+    """The optional commerce head and dev rows in the fusion (variants (c)/(c′), docs/model.md §5)."""
+    lines = []
+    if "commerce" in (h.get("heads") or []):
+        dev_w = h.get("commerce_dev_weight") or 0
+        lines.append(f"- a second, commerce head (3 more fusion inputs) fitted on the {h.get('commerce_rows', '?')} "
+                     "synthetic commerce rows of the training split"
+                     + (f" and the {h.get('dev_rows', '?')} rows of `{h.get('fusion_dev')}` (each ×{dev_w:g}; the "
+                        "logits the fusion reads for them cross-fitted)" if dev_w else ""))
+    if h.get("fusion_dev"):
+        lines.append(f"- the fusion is also fitted on `{h['fusion_dev']}` ({h.get('dev_rows', '?')} hand-written commerce "
+                     f"rows, class-balanced, {h.get('dev_share', 0):g} of the weight; dev NLL "
+                     f"{h.get('dev_nll_model', '?')} → {h.get('dev_nll_fused', '?')}); data/eval is never fitted on")
+    return lines
 
 
 def write_card(model_dir: str | Path, command: str | None = None) -> Path:
