@@ -31,7 +31,7 @@ class KiwiTokenizer:
     def __init__(self, user_words: Iterable[tuple[str, str, float]] = (), num_workers: int | None = None,
                  multi_word_dictionary: bool = True):
         """``multi_word_dictionary``: Kiwi's web-collected multi-word proper nouns (on by default in
-        Kiwi; training and evaluation keep it). ~200 MB and ~1.4 s of start-up per Kiwi; the run
+        Kiwi; training and `evaluate --unit text` keep it). ~200 MB and ~1.4 s of start-up per Kiwi; the run
         turns it off by default (config ``multi_word_dictionary``, docs/scale.md)."""
         from kiwipiepy import Kiwi
 
