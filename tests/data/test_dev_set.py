@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests.data.script_loading import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "data" / "dev" / "commerce_dev.jsonl"
@@ -16,16 +15,8 @@ REVIEWS_DEV = ROOT / "data" / "dev" / "commerce_reviews_dev.jsonl"
 EVAL_DIR = ROOT / "data" / "eval"
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-builder = _load("build_dev_set", ROOT / "data" / "dev" / "build_dev_set.py")
+builder = load_script("build_dev_set", ROOT / "data" / "dev" / "build_dev_set.py")
 
 
 def _rows(path: Path) -> list[dict]:
@@ -36,20 +27,22 @@ def _norm(text: str) -> str:
     return "".join(text.split())
 
 
-def test_schema_ids_and_labels() -> None:
-    rows = _rows(DEV)
-    assert len(rows) >= 400
+@pytest.mark.parametrize(("path", "prefix", "minimum"), [(DEV, "cd", 400), (REVIEWS_DEV, "crd", 200)])
+def test_schema_ids_and_labels(path: Path, prefix: str, minimum: int) -> None:
+    rows = _rows(path)
+    assert len(rows) >= minimum
     for i, row in enumerate(rows, 1):
         assert set(row) == {"id", "text", "label", "rating"}
-        assert row["id"] == f"cd-{i:04d}"
+        assert row["id"] == f"{prefix}-{i:04d}"
         assert isinstance(row["text"], str) and row["text"].strip() == row["text"] != ""
         assert row["label"] in {"neg", "neu", "pos"}
         assert row["rating"] is None or row["rating"] in {1, 2, 3, 4, 5}
     assert len({_norm(r["text"]) for r in rows}) == len(rows), "duplicate text"
 
 
-def test_label_shares_are_roughly_40_25_35() -> None:
-    counts = Counter(r["label"] for r in _rows(DEV))
+@pytest.mark.parametrize("path", [DEV, REVIEWS_DEV])
+def test_label_shares_are_roughly_40_25_35(path: Path) -> None:
+    counts = Counter(r["label"] for r in _rows(path))
     n = sum(counts.values())
     assert 0.35 <= counts["neg"] / n <= 0.45
     assert 0.20 <= counts["neu"] / n <= 0.30
@@ -58,8 +51,7 @@ def test_label_shares_are_roughly_40_25_35() -> None:
 
 def test_no_dev_text_equals_an_eval_text() -> None:
     """The dev set may be fitted on; the eval sets may not, so no sentence may be in both."""
-    eval_texts = {_norm(r["text"]) for name in ("commerce_reviews.jsonl", "commerce_spans.jsonl")
-                  for r in _rows(EVAL_DIR / name)}
+    eval_texts = _eval_texts()
     assert len(eval_texts) > 600
     shared = [r["id"] for r in _rows(DEV) if _norm(r["text"]) in eval_texts]
     assert shared == []
@@ -83,26 +75,6 @@ def test_source_line_parser() -> None:
 def _eval_texts() -> set[str]:
     return {_norm(r["text"]) for name in ("commerce_reviews.jsonl", "commerce_spans.jsonl")
             for r in _rows(EVAL_DIR / name)}
-
-
-def test_reviews_dev_schema_ids_and_labels() -> None:
-    rows = _rows(REVIEWS_DEV)
-    assert len(rows) >= 200
-    for i, row in enumerate(rows, 1):
-        assert set(row) == {"id", "text", "label", "rating"}
-        assert row["id"] == f"crd-{i:04d}"
-        assert isinstance(row["text"], str) and row["text"].strip() == row["text"] != ""
-        assert row["label"] in {"neg", "neu", "pos"}
-        assert row["rating"] is None or row["rating"] in {1, 2, 3, 4, 5}
-    assert len({_norm(r["text"]) for r in rows}) == len(rows), "duplicate text"
-
-
-def test_reviews_dev_label_shares_are_roughly_40_25_35() -> None:
-    counts = Counter(r["label"] for r in _rows(REVIEWS_DEV))
-    n = sum(counts.values())
-    assert 0.35 <= counts["neg"] / n <= 0.45
-    assert 0.20 <= counts["neu"] / n <= 0.30
-    assert 0.30 <= counts["pos"] / n <= 0.40
 
 
 def test_reviews_dev_has_2_to_5_kiwi_sentences_per_record() -> None:

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from tests.data.script_loading import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_DIR = ROOT / "data" / "eval"
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-checker = _load("check_eval_sets", ROOT / "scripts" / "check_eval_sets.py")
-builder = _load("build_eval_sets", EVAL_DIR / "build_eval_sets.py")
+checker = load_script("check_eval_sets", ROOT / "scripts" / "check_eval_sets.py")
+builder = load_script("build_eval_sets", EVAL_DIR / "build_eval_sets.py")
 
 
 def _rows(name: str) -> list[dict]:
