@@ -37,6 +37,14 @@ def _wait_for_staging(proc: subprocess.Popen, out: Path, timeout: float = 120.0)
         time.sleep(0.05)
 
 
+def _running(proc: psutil.Process) -> str:
+    """The command line of a process that is still running ('' once it has exited)."""
+    try:
+        return "" if proc.status() == psutil.STATUS_ZOMBIE else " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
 @pytest.mark.parametrize("engine", ["local", "processes"])
 def test_ctrl_c_mid_run_exits_130_and_leaves_nothing(tmp_path, engine):
     out = tmp_path / "out"
@@ -54,7 +62,10 @@ def test_ctrl_c_mid_run_exits_130_and_leaves_nothing(tmp_path, engine):
     assert proc.returncode == 130, stderr[-2000:]
     assert not (out / ".staging").exists()
     assert not list(out.glob("runs/*.json")), "an interrupted run committed a manifest"
-    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    # workers (and multiprocessing's resource tracker) notice the closed pipe within moments; one
+    # still alive after that is a leaked process
+    _, alive = psutil.wait_procs(workers, timeout=15)
+    assert not [desc for w in alive if (desc := _running(w))]
 
     done = subprocess.run([sys.executable, "-m", "voc_pipeline", "run", "--config", "configs/default.yaml",
                            "--output", str(out), "--period", "2026-W47", "--input",
