@@ -17,6 +17,7 @@ def test_named_engine_is_kept():
     for name in ("local", "processes", "ray"):
         choice = choose_engine(name, BIG, workers=3, cores=16, memory=64 * GIB)
         assert (choice.engine, choice.workers) == (name, 3)
+        assert choice.reason == ("the default" if name == "local" else "as requested")
 
 
 def test_large_input_on_several_cores_gets_worker_processes():

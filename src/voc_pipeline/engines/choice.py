@@ -60,7 +60,7 @@ def choose_engine(requested: str, input_bytes: int, workers: int | None = None, 
                   memory: int | None = None) -> EngineChoice:
     """The engine for a run: ``requested`` unless it is ``auto``."""
     if requested != "auto":
-        return EngineChoice(requested, workers, "named on the command line")
+        return EngineChoice(requested, workers, "the default" if requested == "local" else "as requested")
     cores = workers or cores or usable_cores()
     if cores < 2:
         return EngineChoice("local", workers, "one core")
