@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 
 def scores(y: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> dict:
@@ -41,13 +40,10 @@ def main() -> int:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
-    from voc_pipeline.models.corpus import LABEL2ID
-    from voc_pipeline.models.evaluate import unit_probabilities
+    from voc_pipeline.models.evaluate import read_labelled, unit_probabilities
     from voc_pipeline.models.tagger import load_tagger
 
-    d = pd.read_json(args.data, lines=True)
-    d = d[d[args.label_column].isin(list(LABEL2ID))]
-    texts, y = d["text"].tolist(), d[args.label_column].map(LABEL2ID).to_numpy()
+    texts, y = read_labelled(args.data, "text", args.label_column)
     taggers = {k: load_tagger(p) for k, p in (("a", args.a), ("b", args.b))}
     res: dict = {"data": args.data, "a": args.a, "b": args.b,
                  "model_hash": {k: t.model_hash[:16] for k, t in taggers.items()}}

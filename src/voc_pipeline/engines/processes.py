@@ -29,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from voc_pipeline.engines._secret import Secret
+from voc_pipeline.io.dataset import release_freed_memory, use_system_memory_pool
 
 _STAGES = None   # the worker process's own Stages, built once by _start_worker
 
@@ -36,7 +37,6 @@ _STAGES = None   # the worker process's own Stages, built once by _start_worker
 def _start_worker(config, secret: Secret, threads: int) -> None:
     global _STAGES
     os.environ.setdefault("VOC_PIPELINE_THREADS", str(threads))   # the model's cores (load_tagger reads it)
-    from voc_pipeline.io.dataset import use_system_memory_pool
     from voc_pipeline.pipeline import Stages
 
     use_system_memory_pool()   # as the driver: freed Arrow pages can be handed back (below)
@@ -44,8 +44,6 @@ def _start_worker(config, secret: Secret, threads: int) -> None:
 
 
 def _analyse(records, quarantine):
-    from voc_pipeline.io.dataset import release_freed_memory
-
     # the previous batch's frames are pickled and gone by now: give their pages back, or every
     # worker's RSS creeps over a long run as the driver's did (docs/scale.md)
     release_freed_memory()

@@ -42,8 +42,7 @@ def sentiment_metrics(probs: np.ndarray, y: np.ndarray, classes: Sequence[int]) 
     from sklearn.metrics import f1_score
 
     classes = list(classes)
-    p = probs[:, classes]
-    p = p / np.clip(p.sum(1, keepdims=True), 1e-12, None)
+    p = restrict_to(probs, classes)
     yy = np.array([classes.index(v) for v in y])
     pred = p.argmax(1)
     return {
@@ -54,6 +53,27 @@ def sentiment_metrics(probs: np.ndarray, y: np.ndarray, classes: Sequence[int]) 
         "confusion": pd.crosstab(pd.Series(yy, name="gold"), pd.Series(pred, name="pred"))
         .reindex(index=range(len(classes)), columns=range(len(classes)), fill_value=0).to_numpy().tolist(),
     }
+
+
+def restrict_to(probs: np.ndarray, classes: Sequence[int]) -> np.ndarray:
+    """The probabilities of ``classes`` only, renormalised (a neg/pos set drops neutral)."""
+    p = probs[:, list(classes)]
+    return p / np.clip(p.sum(1, keepdims=True), 1e-12, None)
+
+
+def read_labelled(data: str | Path, text_column: str = "text", label_column: str = "label",
+                  limit: int | None = None) -> tuple[list[str], np.ndarray]:
+    """(texts, label ids) of a labelled csv/tsv/jsonl/parquet; rows without a known label are skipped
+    (labels neg/neu/pos and their aliases, ``normalise_labels``)."""
+    df = read_table(data)
+    for c in (text_column, label_column):
+        if c not in df.columns:
+            raise ValueError(f"{data}: column '{c}' not found (columns: {', '.join(map(str, df.columns))})")
+    labels = normalise_labels(df[label_column].tolist())
+    keep = [i for i, lab in enumerate(labels) if lab is not None]
+    if limit:
+        keep = keep[:limit]
+    return [str(df[text_column].iloc[i]) for i in keep], np.array([LABEL2ID[labels[i]] for i in keep], dtype=np.int64)
 
 
 def normalise_labels(values) -> list[str | None]:
@@ -132,16 +152,7 @@ def evaluate_file(model: str | None, data: str, text_column: str = "text", label
     """Scores of ``model`` on a labelled file; ``unit`` (UNITS): how a text becomes probabilities."""
     from voc_pipeline.models.tagger import load_tagger
 
-    df = read_table(data)
-    for c in (text_column, label_column):
-        if c not in df.columns:
-            raise ValueError(f"{data}: column '{c}' not found (columns: {', '.join(map(str, df.columns))})")
-    labels = normalise_labels(df[label_column].tolist())
-    keep = [i for i, lab in enumerate(labels) if lab is not None]
-    if limit:
-        keep = keep[:limit]
-    texts = [str(df[text_column].iloc[i]) for i in keep]
-    y = np.array([LABEL2ID[labels[i]] for i in keep])
+    texts, y = read_labelled(data, text_column, label_column, limit)
     classes = sorted(set(y.tolist()))
     # a neg/pos file: predictions are restricted to those two
     classes = [0, 2] if set(classes) <= {0, 2} else [0, 1, 2]
@@ -436,12 +447,7 @@ def paired_bootstrap(y: np.ndarray, probs_a: np.ndarray, probs_b: np.ndarray, cl
     from sklearn.metrics import f1_score
 
     classes = list(classes)
-
-    def restricted(p: np.ndarray) -> np.ndarray:
-        q = p[:, classes]
-        return q / np.clip(q.sum(1, keepdims=True), 1e-12, None)
-
-    pa, pb = restricted(probs_a), restricted(probs_b)
+    pa, pb = restrict_to(probs_a, classes), restrict_to(probs_b, classes)
     yy = np.array([classes.index(v) for v in y])
     labels = list(range(len(classes)))
     rng = np.random.default_rng(seed)

@@ -371,15 +371,12 @@ def _lp_at(logprobs: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _dev_rows(path: str | Path) -> tuple[list, np.ndarray]:
-    """(Kiwi morphemes, label ids) of a labelled commerce jsonl (``text``, ``label`` neg/neu/pos)."""
-    import json
-
-    from voc_pipeline.models.corpus import LABEL2ID
+    """(Kiwi morphemes, label ids) of a labelled commerce file (``text``, ``label`` neg/neu/pos)."""
+    from voc_pipeline.models.evaluate import read_labelled
     from voc_pipeline.stages.tokenize import KiwiTokenizer
 
-    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if r.get("label") in LABEL2ID]
-    return KiwiTokenizer().morphemes([r["text"] for r in rows]), np.array([LABEL2ID[r["label"]] for r in rows])
+    texts, y = read_labelled(path)
+    return KiwiTokenizer().morphemes(texts), y
 
 
 def _balanced_sample(frame, seed: int, per_class: int):

@@ -57,7 +57,7 @@ class TrainConfig:
     ngram_head: bool = True               # fit the hashed n-gram sentence head + fusion (models/ngram_head.py)
     ngram_bits: int = 18                  # 2**bits hashed feature buckets (2**20 scored no better)
     ngram_c: float = 4.0                  # inverse L2 strength of the head's logistic regression
-    commerce_head: bool = False           # + an n-gram head on the synthetic commerce rows (docs/model.md §5: not shipped)
+    commerce_head: bool = False           # + an n-gram head on the synthetic commerce rows (shipped: scripts/train_default.sh)
     fusion_dev: str | None = None         # labelled commerce jsonl joining the fusion fit (data/dev, never data/eval)
     fusion_dev_share: float = 0.5         # its share of the fusion's (class-balanced) weight; calib has the rest
     commerce_dev_weight: float = 0.0      # > 0: the commerce head also learns from the fusion_dev rows (variant (c′))
