@@ -9,7 +9,8 @@
 * data/eval/commerce_reviews.jsonl (hand-written, neg/neu/pos) when present;
 * both review sets under two units (models.evaluate.UNITS): the old keys score each review as one
   model sequence (``text``); the ``*_record`` keys score what ``voc-pipeline run`` writes in
-  records.sentiment (Kiwi sentences, the model per sentence, length-weighted mean: ``record``);
+  records.sentiment (Kiwi sentences, the model per sentence, then ``model.record_pass``: ``record``;
+  ``--record-pass`` picks it, default the config default); NSMC too (``nsmc_heldout_balanced_record``);
 * data/eval/commerce_spans.jsonl: span and stage F1, model vs the lexicon-only tagger;
 * throughput vs the 12-layer 256-hidden fp32 reference (benchmarks/model_throughput.py).
 """
@@ -34,6 +35,8 @@ def main() -> None:
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--out", default=None, help="results JSON (default MODEL/eval_results.json)")
+    ap.add_argument("--record-pass", default=None, choices=["mean", "whole", "blend"],
+                    help="the record unit's model.record_pass (default: the config default)")
     args = ap.parse_args()
 
     from voc_pipeline.config import domain_path
@@ -42,6 +45,7 @@ def main() -> None:
     from voc_pipeline.models.evaluate import (
         _short,
         danawa_frame,
+        record_pass_config,
         sentiment_metrics,
         span_eval,
         tfidf_baseline_scores,
@@ -60,7 +64,8 @@ def main() -> None:
     tagger = load_tagger(str(mdir))
     kt = KiwiTokenizer()
     res: dict = {"model_id": tagger.model_id, "model_hash": tagger.model_hash,
-                 "command": f"{sys.executable.split('/')[-1]} benchmarks/model_eval.py --model {args.model}"}
+                 "command": f"{sys.executable.split('/')[-1]} benchmarks/model_eval.py --model {args.model}",
+                 "record_pass": record_pass_config(args.record_pass).model.record_pass}
 
     def score(texts, y, classes, key, baseline=True):
         morphs = kt.morphemes(list(texts))
@@ -74,7 +79,7 @@ def main() -> None:
 
     def score_records(texts, y, classes, key):
         """The pipeline's record sentiment (``--unit record``); no baseline: TF-IDF has no sentences."""
-        probs = unit_probabilities(tagger, list(texts), "record")[0]
+        probs = unit_probabilities(tagger, list(texts), "record", args.record_pass)[0]
         res[key] = _short(sentiment_metrics(probs, np.asarray(y), classes))
         print(key, res[key], flush=True)
 
@@ -84,6 +89,7 @@ def main() -> None:
     nsmc = nsmc.assign(label_id=nsmc["label"].map(LABEL2ID)).reset_index(drop=True)
     nsmc = pd.concat([g.sample(min(len(g), 5000), random_state=seed) for _, g in nsmc.groupby("label_id")])
     score(nsmc["text"], nsmc["label_id"], [0, 2], "nsmc_heldout_balanced")
+    score_records(nsmc["text"], nsmc["label_id"], [0, 2], "nsmc_heldout_balanced_record")
     res["nsmc_tfidf_baseline"] = res.pop("nsmc_heldout_balanced_baseline", None)
     # KOTE held-out
     kote = load_training_file(data_dir / "kote/kote.parquet")

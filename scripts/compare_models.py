@@ -2,6 +2,8 @@
 
     nice -n 19 .venv/bin/python scripts/compare_models.py --a DIR_A --b DIR_B \
         --data data/dev/commerce_reviews_dev.jsonl [--label-column label] [--units text,record] [--out FILE.json]
+    nice -n 19 .venv/bin/python scripts/compare_models.py --a DIR --units record \
+        --a-record-pass mean --b-record-pass whole --data ...      # one model, two record passes
 
 For each unit (models.evaluate.UNITS: ``text`` = the whole text as one model sequence, ``record`` =
 what ``voc-pipeline run`` writes in records.sentiment) prints both models' 3-class and neg/pos
@@ -33,10 +35,13 @@ def scores(y: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--a", required=True, help="model directory A (the reference, e.g. a copy of the shipped one)")
-    ap.add_argument("--b", required=True, help="model directory B (the candidate)")
+    ap.add_argument("--b", default=None, help="model directory B (the candidate; default: A)")
     ap.add_argument("--data", required=True)
     ap.add_argument("--label-column", default="label")
     ap.add_argument("--units", default="text,record")
+    ap.add_argument("--a-record-pass", default=None, help="A's model.record_pass for the record unit (default: "
+                    "the config default); with --b omitted, one model under two record passes")
+    ap.add_argument("--b-record-pass", default=None, help="B's model.record_pass (default: the config default)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
@@ -44,11 +49,13 @@ def main() -> int:
     from voc_pipeline.models.tagger import load_tagger
 
     texts, y = read_labelled(args.data, "text", args.label_column)
+    args.b = args.b or args.a
     taggers = {k: load_tagger(p) for k, p in (("a", args.a), ("b", args.b))}
-    res: dict = {"data": args.data, "a": args.a, "b": args.b,
+    passes = {"a": args.a_record_pass, "b": args.b_record_pass}
+    res: dict = {"data": args.data, "a": args.a, "b": args.b, "record_pass": passes,
                  "model_hash": {k: t.model_hash[:16] for k, t in taggers.items()}}
     for unit in args.units.split(","):
-        pa, pb = (unit_probabilities(taggers[k], texts, unit)[0] for k in ("a", "b"))
+        pa, pb = (unit_probabilities(taggers[k], texts, unit, passes[k])[0] for k in ("a", "b"))
         res[unit] = scores(y, pa, pb)
         for name, r in res[unit].items():
             bm = r["b_minus_a"]

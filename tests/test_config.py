@@ -41,3 +41,11 @@ def test_unknown_domain_lists_the_shipped_ones():
 def test_default_config_loads():
     config = load_config("configs/default.yaml")
     assert [s.channel for s in config.sources] == ["complaint", "review", "chat", "agent_note"]
+
+
+def test_model_record_pass_is_validated():
+    assert config_from_dict({}).model.record_pass == "mean"
+    assert config_from_dict({"model": {"record_pass": "whole"}}).model.record_pass == "whole"
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"model": {"record_pass": "max"}})
+    assert "'model.record_pass'" in str(err.value) and "'blend'" in str(err.value)

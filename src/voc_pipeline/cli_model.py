@@ -75,16 +75,23 @@ def evaluate(
     batch_size: Annotated[int, typer.Option(help="inference batch size")] = 64,
     unit: Annotated[str, typer.Option("--unit", help="text: each text is one model sequence; record: what "
                                       "`run` writes in records.sentiment (Kiwi sentences, the model per "
-                                      "sentence, length-weighted mean)")] = "text",
+                                      "sentence, then model.record_pass)")] = "text",
+    record_pass: Annotated[str | None, typer.Option("--record-pass", help="with --unit record: the run's "
+                                                    "model.record_pass (mean, whole, blend; default: the "
+                                                    "config default)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object as the last line")] = False,
 ) -> None:
     """모델 평가 / score a labelled file: accuracy, macro-F1, ECE, texts/s (neg/pos-only files: binary)."""
     from voc_pipeline.models.evaluate import UNITS, evaluate_file, span_eval
+    from voc_pipeline.stages.tag import RECORD_PASSES
 
     if unit not in UNITS:
         raise typer.BadParameter(f"one of {', '.join(UNITS)}", param_hint="--unit")
+    if record_pass is not None and record_pass not in RECORD_PASSES:
+        raise typer.BadParameter(f"one of {', '.join(RECORD_PASSES)}", param_hint="--record-pass")
     res = evaluate_file(str(model) if model else None, str(data), text_column, label_column, baseline=baseline,
-                        batch_size=batch_size, unit=unit, log=lambda m: typer.echo(m, err=True))
+                        batch_size=batch_size, unit=unit, record_pass=record_pass,
+                        log=lambda m: typer.echo(m, err=True))
     if spans is not None:
         from voc_pipeline.config import domain_path
 
@@ -94,7 +101,8 @@ def evaluate(
     if as_json:
         typer.echo(json.dumps(res, ensure_ascii=False))
         return
-    typer.echo(f"{res['model_id']}  {res['file']}  n={res['n']}  labels={'/'.join(res['labels'])}  unit={unit}")
+    shown = f"unit={unit}" + (f" record_pass={res['record_pass']}" if res.get("record_pass") else "")
+    typer.echo(f"{res['model_id']}  {res['file']}  n={res['n']}  labels={'/'.join(res['labels'])}  {shown}")
     typer.echo(f"accuracy {res['accuracy']:.4f}  macro-F1 {res['macro_f1']:.4f}  ECE {res['ece']:.4f}  "
                f"{res['texts_per_s']:.0f} texts/s (model), {res['texts_per_s_with_kiwi']:.0f} with Kiwi")
     if "baseline" in res:

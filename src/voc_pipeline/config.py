@@ -76,6 +76,11 @@ class ModelConfig(_Strict):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     backend: Literal["auto", "onnx", "torch"] = Field(
         default="auto", description="auto: int8 ONNX Runtime on CPU when the model directory has it, else torch")
+    record_pass: Literal["mean", "whole", "blend"] = Field(
+        default="mean",
+        description="records.sentiment: mean = the length-weighted mean of the record's sentences; whole = "
+                    "one more model pass over a record of 2+ sentences that fits the model's window (else the "
+                    "mean); blend = the average of the two (stages/tag.py RECORD_PASSES, docs/model.md)")
 
 
 class PrivacyConfig(_Strict):

@@ -154,7 +154,7 @@ class Stages:
             model_path = str(config.resolve(config.model.path)) if config.model.path else None
             self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size,
                                      backend=config.model.backend)
-            self.tagger = Tagger(self.model)
+            self.tagger = Tagger(self.model, record_pass=config.model.record_pass)
         self.model_info = ({"id": self.model.model_id, "hash": self.model.model_hash,
                             "backend": self.model.backend_name} if self.model is not None else None)
 
@@ -194,10 +194,11 @@ class Stages:
             return prepared
         t = time.perf_counter()
         sentences, mentions = self.tagger(prepared.sentences)
+        record_probs = self.tagger.record_probabilities(records["record_id"], sentences)
         timings["tag"] = time.perf_counter() - t
         t = time.perf_counter()
         sentences, mentions = self.mapper(sentences, mentions)
-        records = record_sentiment(records, sentences)
+        records = record_sentiment(records, record_probs)
         records = self.mapper.record_stages(records, sentences, mentions)
         timings["journey"] = time.perf_counter() - t
         return Analysed(records, sentences, mentions, quarantine, timings)

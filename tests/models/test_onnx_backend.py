@@ -142,3 +142,17 @@ def test_an_error_on_a_lane_reaches_the_caller(sentences):
     tagger.backend.forward = broken
     with pytest.raises(RuntimeError, match="lane failed"):
         tagger.predict(sentences)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(_FORMS, st.sampled_from(["NNG", "VV", "SW", "EF"])), max_size=80), min_size=1,
+                max_size=4))
+def test_fits_window_is_what_encode_keeps_whole(batch):
+    """Oracle: the sentence encoded without a window has at most 64 morphemes and 96 subwords."""
+    from voc_pipeline.models.encoding import encode, fits_window
+
+    hf, fast = _tokenizers()
+    free = encode(fast, batch, 10**6, 10**6, True)["attention_mask"].sum(1)
+    expected = [len(s) <= 64 and n <= 96 for s, n in zip(batch, free, strict=True)]
+    assert fits_window(fast, batch, 64, 96).tolist() == expected
+    assert fits_window(hf, batch, 64, 96).tolist() == expected

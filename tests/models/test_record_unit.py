@@ -1,8 +1,9 @@
 """``evaluate --unit record`` scores what ``voc-pipeline run`` writes in records.sentiment.
 
 The embedded model and real Korean text: a multi-sentence review's record label comes from its
-sentences (length-weighted mean), and the protocol's labels and scores equal a real pipeline run on
-a tiny export of the same texts.
+sentences (length-weighted mean) or from one more pass over the whole record (``model.record_pass``),
+and the protocol's labels and scores equal a real pipeline run on a tiny export of the same texts,
+under each record pass.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from voc_pipeline.models.evaluate import (
     evaluate_file,
     paired_bootstrap,
+    record_pass_config,
     record_unit_probabilities,
     unit_probabilities,
 )
@@ -44,7 +46,7 @@ def test_a_record_is_the_length_weighted_mean_of_its_kiwi_sentences(tagger) -> N
     from voc_pipeline.stages.tokenize import KiwiTokenizer
 
     text = REVIEWS[0][0]
-    probs = record_unit_probabilities(tagger, [text])[0][0]
+    probs = record_unit_probabilities(tagger, [text], record_pass_config("mean"))[0][0]
     sents = [s for s in KiwiTokenizer(num_workers=1).sentences([text])[0] if s.tokens]
     assert len(sents) == 3
     morphs = [[(t.form, t.tag) for t in s.tokens] for s in sents]
@@ -63,7 +65,24 @@ def test_a_record_without_sentences_is_neutral(tagger) -> None:
     assert not np.isnan(probs).any()
 
 
-def test_record_unit_equals_what_run_writes_in_records(tagger, tmp_path, monkeypatch) -> None:
+def test_the_whole_record_pass_is_the_record_as_one_sequence(tagger) -> None:
+    """``record_pass: whole``: a multi-sentence review inside the window is scored as the
+    concatenation of its Kiwi sentences' morphemes (independent oracle: Kiwi + predict)."""
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    text = REVIEWS[0][0]
+    probs = record_unit_probabilities(tagger, [text], record_pass_config("whole"))[0][0]
+    sents = [s for s in KiwiTokenizer(num_workers=1).sentences([text])[0] if s.tokens]
+    morphs = [(t.form, t.tag) for s in sents for t in s.tokens]
+    assert len(sents) == 3 and len(morphs) <= 64
+    assert np.allclose(probs, tagger.predict([morphs]).sentiment[0], atol=1e-6)
+    mean = record_unit_probabilities(tagger, [text], record_pass_config("mean"))[0][0]
+    blend = record_unit_probabilities(tagger, [text], record_pass_config("blend"))[0][0]
+    assert np.allclose(blend, (probs + mean) / 2, atol=1e-6)
+
+
+@pytest.mark.parametrize("record_pass", ["mean", "whole"])
+def test_record_unit_equals_what_run_writes_in_records(tagger, tmp_path, monkeypatch, record_pass) -> None:
     from voc_pipeline.config import load_config
     from voc_pipeline.io.dataset import read_table
     from voc_pipeline.pipeline import run_pipeline
@@ -75,10 +94,11 @@ def test_record_unit_equals_what_run_writes_in_records(tagger, tmp_path, monkeyp
     cfg = tmp_path / "config.yaml"
     cfg.write_text(json.dumps({"sources": [{"name": "reviews", "channel": "review", "path": str(export),
                                             "columns": {"id": "리뷰ID", "text": "리뷰내용", "created_at": "작성일"}}],
+                               "model": {"record_pass": record_pass},
                                "output": str(tmp_path / "out")}, ensure_ascii=False), encoding="utf-8")
     run_pipeline(load_config(cfg), workers=1)
     records = read_table(tmp_path / "out", "records").set_index("source_id").loc[[f"R{i}" for i in range(len(REVIEWS))]]
-    probs = record_unit_probabilities(tagger, [t for t, _ in REVIEWS])[0]
+    probs = record_unit_probabilities(tagger, [t for t, _ in REVIEWS], record_pass_config(record_pass))[0]
     assert records["sentiment"].tolist() == [SENTIMENT_LABELS[i] for i in probs.argmax(1)]
     assert np.allclose(records["sentiment_score"].to_numpy(dtype=float), probs[:, 2] - probs[:, 0], atol=1e-4)
 

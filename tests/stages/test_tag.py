@@ -91,7 +91,9 @@ def test_record_sentiment_is_length_weighted(kiwi):
     assert len(sents) == 2
     tagged, mentions = Tagger(_FixedModel([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1]]))(sents)
     assert mentions.empty
-    records = record_sentiment(pd.DataFrame({"record_id": ["r0", "r9"]}), tagged)
+    stage = Tagger(_FixedModel([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1]]))
+    records = record_sentiment(pd.DataFrame({"record_id": ["r0", "r9"]}),
+                               stage.record_probabilities(["r0", "r9"], tagged))
     assert records["sentiment"].tolist() == ["neg", "neu"]
     assert records["sentiment_score"].iloc[0] < 0 and records["sentiment_score"].iloc[1] == 0
 
@@ -130,3 +132,93 @@ def test_a_negated_light_verb_is_still_an_opinion(kiwi):
     labels = _label(s, {"결제": "ASP", "안": "NEG", "되": "NEG", "어요": "NEG"})
     [m] = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [0.9] * len(labels))
     assert (m["aspect"], m["opinion"]) == ("결제", "안 되다")
+
+
+# ----------------------------------------------------------------------------- the whole-record pass
+
+
+class _Counting:
+    """The real model, with the sequences ``predict`` was given recorded."""
+
+    def __init__(self, model):
+        self.model = model
+        self.calls: list[list] = []
+
+    def fits_window(self, sentences):
+        return self.model.fits_window(sentences)
+
+    def predict(self, sentences):
+        self.calls.append([list(s) for s in sentences])
+        return self.model.predict(sentences)
+
+
+@pytest.fixture(scope="module")
+def model():
+    from voc_pipeline.models.tagger import load_tagger
+
+    return load_tagger(None, threads=1)
+
+
+MIXED = "배송은 빨랐어요. 근데 사이즈가 너무 작아서 교환 신청했는데 일주일째 답이 없네요. 정말 실망입니다."
+SHORT = "포장이 꼼꼼해서 좋았어요"
+#: 12 sentences, ~100 morphemes: beyond the 64-morpheme window
+LONG = " ".join(["배송이 너무 늦어서 화가 났어요.", "상담원은 그래도 친절했습니다."] * 6)
+
+
+def _concat(sents: pd.DataFrame, rid: str) -> list[tuple[str, str]]:
+    rows = sents[sents["record_id"] == rid]
+    return [(f, t) for forms, tags in zip(rows["forms"], rows["tags"], strict=True)
+            for f, t in zip(forms, tags, strict=True)]
+
+
+def test_whole_record_pass_only_for_multi_sentence_records_within_the_window(kiwi, model):
+    sents = _sentences(kiwi, MIXED, SHORT, LONG)
+    counts = sents.groupby("record_id").size()
+    assert counts["r0"] == 3 and counts["r1"] == 1 and counts["r2"] >= 10
+    assert model.fits_window([_concat(sents, "r0"), _concat(sents, "r2")]).tolist() == [True, False]
+    spy = _Counting(model)
+    stage = Tagger(spy, record_pass="whole")
+    tagged, _ = stage(sents)
+    spy.calls.clear()
+    whole = stage.whole_records(tagged)
+    assert whole.index.tolist() == ["r0"]
+    # one extra sequence, the record's morphemes in order (the sentence pass is not repeated)
+    assert spy.calls == [[_concat(sents, "r0")]]
+    assert np.allclose(whole.loc["r0"].to_numpy(), model.predict([_concat(sents, "r0")]).sentiment[0], atol=1e-6)
+    probs = stage.record_probabilities(["r0", "r1", "r2"], tagged)
+    mean = Tagger(model).record_probabilities(["r0", "r1", "r2"], tagged)
+    assert np.allclose(probs[0], whole.loc["r0"].to_numpy())
+    assert not np.allclose(probs[0], mean[0], atol=1e-3)       # the pass changes the multi-sentence record
+    # a one-sentence record and a record beyond the window keep the sentence mean
+    assert np.array_equal(probs[1:], mean[1:])
+    blend = Tagger(model, record_pass="blend").record_probabilities(["r0", "r1", "r2"], tagged)
+    assert np.allclose(blend[0], (mean[0] + probs[0]) / 2) and np.array_equal(blend[1:], mean[1:])
+
+
+def test_mean_makes_no_extra_pass_and_one_sentence_records_cost_nothing(kiwi, model):
+    sents = _sentences(kiwi, MIXED, SHORT, "좋아요")
+    spy = _Counting(model)
+    tagged, _ = Tagger(spy)(sents)
+    Tagger(spy).record_probabilities(["r0", "r1", "r2"], tagged)
+    assert len(spy.calls) == 1                                 # the sentence pass only
+    spy.calls.clear()
+    only_short = _sentences(kiwi, SHORT, "좋아요")
+    Tagger(spy, record_pass="whole").record_probabilities(["r0", "r1"], Tagger(model)(only_short)[0])
+    assert spy.calls == []
+
+
+def test_the_record_pass_leaves_sentences_and_mentions_alone(kiwi, model):
+    sents = _sentences(kiwi, MIXED, SHORT, LONG, "상담원은 친절했는데 환불이 안 돼요. 다시는 안 삽니다.")
+    base_sents, base_mentions = Tagger(model)(sents)
+    assert not base_mentions.empty
+    for record_pass in ("whole", "blend"):
+        stage = Tagger(model, record_pass=record_pass)
+        got_sents, got_mentions = stage(sents)
+        stage.record_probabilities(["r0", "r1", "r2", "r3"], got_sents)
+        pd.testing.assert_frame_equal(got_sents, base_sents)
+        pd.testing.assert_frame_equal(got_mentions, base_mentions)
+
+
+def test_an_unknown_record_pass_is_refused(model):
+    with pytest.raises(ValueError, match="record_pass"):
+        Tagger(model, record_pass="max")

@@ -68,6 +68,24 @@ def encode(tokenizer, sentences: Sequence[Sequence[tuple[str, str]]], max_morphe
     return {"input_ids": input_ids, "attention_mask": attn, "tag_ids": tag_ids, "word_index": word_index}
 
 
+def fits_window(tokenizer, sentences: Sequence[Sequence[tuple[str, str]]], max_morphemes: int,
+                max_length: int) -> np.ndarray:
+    """(n,) bool: whether ``encode`` keeps every morpheme of sentence i whole (no morpheme beyond
+    ``max_morphemes``, every subword inside ``max_length`` with ``[CLS]``/``[SEP]``)."""
+    out = np.zeros(len(sentences), dtype=bool)
+    short = [i for i, s in enumerate(sentences) if len(s) <= max_morphemes]
+    if not short:
+        return out
+    words = _words([sentences[i] for i in short], max_morphemes)
+    if isinstance(tokenizer, MorphemeEncoder):
+        lengths = [sum(len(tokenizer.subwords(f)) for f in w) for w in words]
+    else:
+        enc = tokenizer(words, is_split_into_words=True, truncation=False, add_special_tokens=False)
+        lengths = [len(ids) for ids in enc["input_ids"]]
+    out[short] = np.asarray(lengths) <= max_length - 2
+    return out
+
+
 class MorphemeEncoder:
     """The project's own WordPiece vocabulary (models/vocab.py) applied morpheme by morpheme, memoised.
 

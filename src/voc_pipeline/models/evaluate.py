@@ -100,25 +100,28 @@ def record_unit_probabilities(tagger, texts: Sequence[str], config=None) -> tupl
     in mask + Kiwi and in the model.
 
     It runs the pipeline's own stage code (``pipeline.Stages.prepare``: masking + ``KiwiTokenizer``
-    with the run's settings; ``stages.tag.Tagger``; ``record_probabilities``, the function behind
-    ``record_sentiment``) rather than a copy, so the protocol cannot drift from what users get.
-    ``config``: the PipelineConfig of the run being mirrored (default: the default run).
+    with the run's settings; ``stages.tag.Tagger`` and its ``record_probabilities`` under the config's
+    ``model.record_pass``, what ``Stages.complete`` hands ``record_sentiment``) rather than a copy, so
+    the protocol cannot drift from what users get. ``config``: the PipelineConfig of the run being
+    mirrored (default: the default run).
     """
     from voc_pipeline.config import PipelineConfig
     from voc_pipeline.pipeline import Stages
-    from voc_pipeline.stages.tag import Tagger, record_probabilities
+    from voc_pipeline.stages.tag import Tagger
 
+    config = config or PipelineConfig()
     # the masker needs a secret only for customer keys, which these frames do not have
-    stages = Stages(config or PipelineConfig(), secret=b"", only="prepare")
+    stages = Stages(config, secret=b"", only="prepare")
     records = pd.DataFrame({"record_id": [f"r{i}" for i in range(len(texts))], "text": list(texts)})
     stages.prepare(records.head(1), pd.DataFrame())      # Kiwi loads lazily: keep that out of the timing
     t0 = time.perf_counter()
     prepared = stages.prepare(records, pd.DataFrame())
     t_kiwi = time.perf_counter() - t0
     t0 = time.perf_counter()
-    sentences, _ = Tagger(tagger)(prepared.sentences)
+    stage = Tagger(tagger, record_pass=config.model.record_pass)
+    sentences, _ = stage(prepared.sentences)
+    p = stage.record_probabilities(records["record_id"], sentences)
     t_model = time.perf_counter() - t0
-    p = record_probabilities(records["record_id"], sentences)
     p = np.where(np.isnan(p).any(axis=1, keepdims=True), _NO_SENTENCE, p)
     return p, t_kiwi, t_model
 
@@ -137,10 +140,21 @@ def text_unit_probabilities(tagger, texts: Sequence[str]) -> tuple[np.ndarray, f
     return out.sentiment, t_kiwi, time.perf_counter() - t0
 
 
-def unit_probabilities(tagger, texts: Sequence[str], unit: str = "text") -> tuple[np.ndarray, float, float]:
+def unit_probabilities(tagger, texts: Sequence[str], unit: str = "text",
+                       record_pass: str | None = None) -> tuple[np.ndarray, float, float]:
+    """``record_pass``: the record unit's ``model.record_pass`` (None: the default config's)."""
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
-    return (record_unit_probabilities if unit == "record" else text_unit_probabilities)(tagger, texts)
+    if unit == "record":
+        return record_unit_probabilities(tagger, texts, record_pass_config(record_pass))
+    return text_unit_probabilities(tagger, texts)
+
+
+def record_pass_config(record_pass: str | None = None):
+    """The default run's PipelineConfig, with ``model.record_pass`` set when given."""
+    from voc_pipeline.config import ModelConfig, PipelineConfig
+
+    return PipelineConfig() if record_pass is None else PipelineConfig(model=ModelConfig(record_pass=record_pass))
 
 
 # ----------------------------------------------------------------------------- evaluate a file
@@ -148,7 +162,7 @@ def unit_probabilities(tagger, texts: Sequence[str], unit: str = "text") -> tupl
 
 def evaluate_file(model: str | None, data: str, text_column: str = "text", label_column: str = "label",
                   baseline: bool = False, baseline_train: Sequence[str] | None = None, batch_size: int = 64,
-                  limit: int | None = None, unit: str = "text", log=print) -> dict:
+                  limit: int | None = None, unit: str = "text", record_pass: str | None = None, log=print) -> dict:
     """Scores of ``model`` on a labelled file; ``unit`` (UNITS): how a text becomes probabilities."""
     from voc_pipeline.models.tagger import load_tagger
 
@@ -157,10 +171,11 @@ def evaluate_file(model: str | None, data: str, text_column: str = "text", label
     # a neg/pos file: predictions are restricted to those two
     classes = [0, 2] if set(classes) <= {0, 2} else [0, 1, 2]
     tagger = load_tagger(model, batch_size=batch_size)
-    probs, t_kiwi, t_model = unit_probabilities(tagger, texts, unit)
+    probs, t_kiwi, t_model = unit_probabilities(tagger, texts, unit, record_pass)
     res = sentiment_metrics(probs, y, classes)
     res.update({
         "model_id": tagger.model_id, "model_hash": tagger.model_hash[:16], "file": str(data), "unit": unit,
+        "record_pass": record_pass_config(record_pass).model.record_pass if unit == "record" else None,
         "texts_per_s": round(len(texts) / max(t_model, 1e-9), 1),
         "texts_per_s_with_kiwi": round(len(texts) / max(t_model + t_kiwi, 1e-9), 1),
     })

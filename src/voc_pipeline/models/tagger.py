@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from voc_pipeline._hashing import sha256_file
-from voc_pipeline.models.encoding import encode
+from voc_pipeline.models.encoding import encode, fits_window
 from voc_pipeline.schema import SENTIMENT_LABELS, SPAN_LABELS
 
 WEIGHTS = "model.safetensors"
@@ -131,6 +131,11 @@ class Tagger:
 
     def set_threads(self, threads: int) -> None:
         self.backend.set_threads(threads)
+
+    def fits_window(self, sentences: Sequence[Sequence[tuple[str, str]]]) -> np.ndarray:
+        """(n,) bool: whether sentence i fits the model's window whole (``max_morphemes`` morphemes,
+        ``max_subwords`` subwords with [CLS]/[SEP]); ``predict`` truncates what does not."""
+        return fits_window(self.tokenizer, sentences, self.config.max_morphemes, self.config.max_subwords)
 
     def predict(self, sentences: Sequence[Sequence[tuple[str, str]]]) -> TaggerOutput:
         """Length-sorted batches (less padding), results restored to input order."""

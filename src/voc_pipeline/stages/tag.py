@@ -27,6 +27,11 @@ _NEGATORS = {"안", "못", "않", "없"}
 #: one of these made keys like 가격+하다; it is not a mention. With a negator it is kept (안 되다).
 CONTENTLESS_OPINIONS = frozenset({"하다", "되다", "한", "하", "되"})
 
+#: how records.sentiment comes from the model (config ``model.record_pass``): ``mean`` = the
+#: length-weighted mean of the record's sentences; ``whole`` = one more model pass over the whole
+#: record when it has 2+ sentences and fits the window (else the mean); ``blend`` = the average of the two.
+RECORD_PASSES = ("mean", "whole", "blend")
+
 
 @dataclass(frozen=True)
 class _Span:
@@ -174,10 +179,14 @@ def mentions_for_sentence(
 
 
 class Tagger:
-    """Stage wrapper: holds a loaded model and labels sentence frames from the tokenize stage."""
+    """Stage wrapper: holds a loaded model and labels sentence frames from the tokenize stage;
+    ``record_probabilities`` gives the records' probabilities under ``record_pass`` (RECORD_PASSES)."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, record_pass: str = "mean") -> None:
+        if record_pass not in RECORD_PASSES:
+            raise ValueError(f"record_pass must be one of {', '.join(RECORD_PASSES)}, not {record_pass!r}")
         self.model = model
+        self.record_pass = record_pass
 
     def __call__(self, sentences: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """sentences (tokenize frame) -> (sentences + sentiment columns, mentions frame)."""
@@ -205,14 +214,58 @@ class Tagger:
                                                   out.labels_of(i), out.confidence_of(i)))
         return sentences, pd.DataFrame(rows, columns=MENTION_FRAME_COLUMNS)
 
+    def whole_records(self, sentences: pd.DataFrame) -> pd.DataFrame:
+        """The whole-record pass: one more model sequence per record with two or more sentences whose
+        morphemes (its sentences' (form, tag) lists concatenated in order) fit the model's window.
 
-def record_probabilities(record_ids: pd.Series | list, sentences: pd.DataFrame) -> np.ndarray:
-    """(n, 3) record probabilities (SENTIMENT_LABELS order): the record's sentence probabilities
-    averaged, weighted by sentence length in morphemes; a row of NaN for a record with no sentence.
+        Returns p_neg/p_neu/p_pos indexed by record_id, only for the records that got the pass (none
+        under ``record_pass: mean``). A one-sentence record needs none: its sentence pass is its record pass.
+        """
+        empty = pd.DataFrame(columns=["p_neg", "p_neu", "p_pos"], dtype="float64")
+        if self.record_pass == "mean" or sentences.empty:
+            return empty
+        codes, uniques = pd.factorize(sentences["record_id"], sort=False)
+        sizes = np.bincount(codes)
+        multi = np.flatnonzero(sizes >= 2)
+        if not len(multi):
+            return empty
+        # a record's sentences in frame order (the tokenize stage writes them together, in order)
+        order = np.argsort(codes, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        forms, tags = sentences["forms"].to_numpy(), sentences["tags"].to_numpy()
+        seqs = []
+        for g in multi:
+            seq: list[tuple[str, str]] = []
+            for i in order[starts[g]:starts[g] + sizes[g]]:
+                seq.extend(zip(forms[i], tags[i], strict=True))
+            seqs.append(seq)
+        fits = self.model.fits_window(seqs)
+        ids = np.asarray(uniques)[multi[fits]]
+        if not len(ids):
+            return empty
+        probs = np.asarray(self.model.predict([s for s, ok in zip(seqs, fits, strict=True) if ok]).sentiment,
+                           dtype="float64")
+        return pd.DataFrame(probs, index=pd.Index(ids, name="record_id"), columns=["p_neg", "p_neu", "p_pos"])
 
-    Length weighting keeps a one-word "네" from outvoting the sentence that carries the complaint.
-    ``record_sentiment`` labels records with it; ``models.evaluate`` scores it (``--unit record``).
+    def record_probabilities(self, record_ids: pd.Series | list, sentences: pd.DataFrame) -> np.ndarray:
+        """(n, 3) record probabilities under ``record_pass`` from the tagged sentences (``__call__``'s
+        frame); ``record_sentiment`` labels with them, ``models.evaluate`` scores them (``--unit record``)."""
+        return record_probabilities(record_ids, sentences, self.whole_records(sentences), self.record_pass)
+
+
+def record_probabilities(record_ids: pd.Series | list, sentences: pd.DataFrame,
+                         whole: pd.DataFrame | None = None, record_pass: str = "mean") -> np.ndarray:
+    """(n, 3) record probabilities (SENTIMENT_LABELS order); a row of NaN for a record with no sentence.
+
+    The sentence mean: the record's sentence probabilities averaged, weighted by sentence length in
+    morphemes (length weighting keeps a one-word "네" from outvoting the sentence that carries the
+    complaint). ``whole``: the whole-record pass (``Tagger.whole_records``, p_neg/p_neu/p_pos by
+    record_id) for the records that got one; ``record_pass`` (RECORD_PASSES) combines them:
+    ``mean`` ignores it, ``whole`` takes it instead of the mean, ``blend`` averages the two. Records
+    without a whole pass (one sentence, or beyond the model's window) keep the mean.
     """
+    if record_pass not in RECORD_PASSES:
+        raise ValueError(f"record_pass must be one of {', '.join(RECORD_PASSES)}, not {record_pass!r}")
     if sentences.empty:
         return np.full((len(record_ids), 3), np.nan)
     w = sentences["forms"].map(len).astype("float64")
@@ -220,17 +273,22 @@ def record_probabilities(record_ids: pd.Series | list, sentences: pd.DataFrame) 
     weighted["w"] = w
     weighted["record_id"] = sentences["record_id"].to_numpy()
     sums = weighted.groupby("record_id", sort=False).sum()
-    probs = sums[["p_neg", "p_neu", "p_pos"]].div(sums["w"], axis=0)
-    return probs.reindex(list(record_ids)).to_numpy()
+    mean = sums[["p_neg", "p_neu", "p_pos"]].div(sums["w"], axis=0)
+    if record_pass != "mean" and whole is not None and len(whole):
+        at = mean.index.isin(whole.index)
+        other = whole.loc[mean.index[at], ["p_neg", "p_neu", "p_pos"]].to_numpy()
+        mean.loc[at] = other if record_pass == "whole" else (mean.loc[at].to_numpy() + other) / 2
+    return mean.reindex(list(record_ids)).to_numpy()
 
 
-def record_sentiment(records: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
-    """Record sentiment = the argmax of ``record_probabilities``; score = p_pos - p_neg.
+def record_sentiment(records: pd.DataFrame, probs: np.ndarray) -> pd.DataFrame:
+    """Record sentiment = the argmax of ``probs`` (``Tagger.record_probabilities``, rows in
+    ``records`` order); score = p_pos - p_neg.
 
     Records with no sentence (e.g. only emoticons) are neutral with score 0.
     """
     records = records.copy()
-    p = record_probabilities(records["record_id"], sentences)
+    p = np.asarray(probs, dtype="float64").reshape(len(records), 3)
     has = ~np.isnan(p).any(axis=1)
     labels = np.array(SENTIMENT_LABELS, dtype=object)[np.nan_to_num(p, nan=0).argmax(axis=1)]
     records["sentiment"] = np.where(has, labels, "neu")

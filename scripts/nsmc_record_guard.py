@@ -1,0 +1,58 @@
+"""The NSMC guard of a record-level change, on development data: neg/pos accuracy at the record unit
+(what ``voc-pipeline run`` writes in records.sentiment) under each ``model.record_pass``, on a balanced
+sample of one split of nsmc_dev (default ``calib``: movies held out from training, never the test split).
+
+    nice -n 19 .venv/bin/python scripts/nsmc_record_guard.py [--model DIR] [--split calib] [--passes mean,whole,blend]
+
+Same sample construction as benchmarks/model_eval.py (group_split with the model's salt, 5,000 per
+class, the model's seed); prints accuracy, ECE, and how many rows are multi-sentence records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=None, help="model directory (default: the embedded model)")
+    ap.add_argument("--split", default="calib", choices=["calib", "train", "test"])
+    ap.add_argument("--passes", default="mean,whole,blend")
+    ap.add_argument("--per-class", type=int, default=5000)
+    args = ap.parse_args()
+
+    from voc_pipeline.models.corpus import LABEL2ID, group_split, load_training_file, shared_data_dir
+    from voc_pipeline.models.evaluate import _short, sentiment_metrics, unit_probabilities
+    from voc_pipeline.models.tagger import default_model_dir, load_tagger
+
+    mdir = Path(args.model) if args.model else default_model_dir()
+    tcfg = json.loads((mdir / "training_report.json").read_text(encoding="utf-8"))["config"]
+    nsmc = load_training_file(shared_data_dir() / "nsmc/nsmc_dev.parquet")
+    keep = (group_split(nsmc["group"].tolist(), salt=tcfg.get("split_salt", "voc-v0")) == args.split)
+    nsmc = nsmc[keep & nsmc["label"].isin(["neg", "pos"])].reset_index(drop=True)
+    nsmc = pd.concat([g.sample(min(len(g), args.per_class), random_state=tcfg["seed"])
+                      for _, g in nsmc.groupby("label")])
+    y = nsmc["label"].map(LABEL2ID).to_numpy()
+    tagger = load_tagger(str(mdir))
+    out: dict = {"split": args.split, "n": len(y)}
+    base = None
+    for rp in args.passes.split(","):
+        probs = unit_probabilities(tagger, nsmc["text"].tolist(), "record", rp)[0]
+        m = _short(sentiment_metrics(probs, y, [0, 2]))
+        out[rp] = m
+        base = probs if base is None else base
+        changed = int((np.abs(probs - base).max(1) > 1e-9).sum())
+        print(f"NSMC {args.split} record unit, record_pass={rp}: {m} (rows whose probabilities differ from "
+              f"the first pass: {changed})", flush=True)
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
