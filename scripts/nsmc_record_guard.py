@@ -5,7 +5,9 @@ sample of one split of nsmc_dev (default ``calib``: movies held out from trainin
     nice -n 19 .venv/bin/python scripts/nsmc_record_guard.py [--model DIR] [--split calib] [--passes mean,whole,blend]
 
 Same sample construction as benchmarks/model_eval.py (group_split with the model's salt, 5,000 per
-class, the model's seed); prints accuracy, ECE, and how many rows are multi-sentence records.
+class, the model's seed; ``--split test`` is model_eval's ``nsmc_heldout_balanced_record`` sample);
+prints accuracy, ECE, how many rows the pass changes, and a paired bootstrap of each pass − the first
+(macro-F1 = accuracy on a balanced neg/pos sample).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from voc_pipeline.models.corpus import LABEL2ID, group_split, load_training_file, shared_data_dir
-    from voc_pipeline.models.evaluate import _short, sentiment_metrics, unit_probabilities
+    from voc_pipeline.models.evaluate import _short, paired_bootstrap, sentiment_metrics, unit_probabilities
     from voc_pipeline.models.tagger import default_model_dir, load_tagger
 
     mdir = Path(args.model) if args.model else default_model_dir()
@@ -48,8 +50,12 @@ def main() -> int:
         out[rp] = m
         base = probs if base is None else base
         changed = int((np.abs(probs - base).max(1) > 1e-9).sum())
+        boot = paired_bootstrap(y, base, probs, [0, 2])
+        out[rp]["vs_first"] = {"accuracy_delta": round(m["accuracy"] - out[args.passes.split(",")[0]]["accuracy"], 4),
+                               "ece_delta": boot["ece_delta"], "ece_delta_95": boot["ece_delta_95"],
+                               "macro_f1_delta_95": boot["macro_f1_delta_95"]}
         print(f"NSMC {args.split} record unit, record_pass={rp}: {m} (rows whose probabilities differ from "
-              f"the first pass: {changed})", flush=True)
+              f"the first pass: {changed}; vs it, paired bootstrap: {out[rp]['vs_first']})", flush=True)
     print(json.dumps(out))
     return 0
 
