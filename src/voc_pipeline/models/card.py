@@ -97,20 +97,25 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         f"{_fmt(ev.get('nsmc_heldout_balanced') or rep.get('nsmc_heldout_balanced'))}",
         f"- KOTE held-out comments, 3-class: {_fmt(ev.get('kote_heldout_3class') or rep.get('kote_heldout_3class'))}",
     ]
-    rows = [("nsmc_tfidf_baseline", "TF-IDF char 1–3 + LR (same training split, neg/pos), same NSMC sample"),
+    # the record unit follows model.record_pass (stages/tag.py); older eval_results had only the mean
+    record = {"mean": "Kiwi sentences, length-weighted mean",
+              "whole": "Kiwi sentences; a record of 2+ sentences inside the window as one more model pass",
+              "blend": "Kiwi sentences; the mean averaged with a whole-record pass"}.get(ev.get("record_pass", "mean"), "")
+    rows = [("nsmc_heldout_balanced_record", f"NSMC, same sample, per record as `run` scores it ({record})"),
+            ("nsmc_tfidf_baseline", "TF-IDF char 1–3 + LR (same training split, neg/pos), same NSMC sample"),
             ("kote_heldout_3class_baseline", "TF-IDF baseline, KOTE held-out"),
             ("danawa_binary", "danawa mouse reviews (commerce, never trained on), 1–2★ neg vs 4–5★ pos"),
             ("danawa_binary_baseline", "TF-IDF baseline, same danawa set"),
             ("danawa_3class", "danawa, 3-class (3★ = neu)"),
             ("danawa_3class_baseline", "TF-IDF baseline, danawa 3-class"),
-            ("danawa_binary_record", "danawa neg/pos, per record as `run` scores it (Kiwi sentences, length-weighted mean)"),
+            ("danawa_binary_record", f"danawa neg/pos, per record as `run` scores it ({record})"),
             ("danawa_3class_record", "danawa 3-class, per record as `run` scores it"),
             ("commerce_reviews", "data/eval/commerce_reviews.jsonl (hand-written, 3-class)"),
             ("commerce_reviews_baseline", "TF-IDF baseline, commerce_reviews 3-class"),
             ("commerce_reviews_binary", "commerce_reviews, neg/pos rows only"),
             ("commerce_reviews_binary_baseline", "TF-IDF baseline, commerce_reviews neg/pos"),
-            ("commerce_reviews_record", "commerce_reviews 3-class, per record as `run` scores it (Kiwi sentences, "
-             "length-weighted mean): what users get"),
+            ("commerce_reviews_record", f"commerce_reviews 3-class, per record as `run` scores it ({record}): "
+             "what users get"),
             ("commerce_reviews_binary_record", "commerce_reviews neg/pos, per record as `run` scores it"),
             ("commerce_spans_sentiment", "data/eval/commerce_spans.jsonl sentence sentiment, 3-class"),
             ("commerce_spans_sentiment_baseline", "TF-IDF baseline, commerce_spans sentences")]
