@@ -139,6 +139,10 @@ def test_cli_rejects_an_unknown_unit(tmp_path) -> None:
     data.write_text(json.dumps({"text": "좋아요", "label": "pos"}) + "\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["evaluate", "--data", str(data), "--unit", "sentence"])
     assert res.exit_code != 0
+    res = CliRunner().invoke(app, ["evaluate", "--data", str(data), "--unit", "record", "--record-pass", "max"])
+    assert res.exit_code != 0 and "record-pass" in res.output
+    res = CliRunner().invoke(app, ["evaluate", "--data", str(data), "--unit", "record", "--record-pass", "whole"])
+    assert res.exit_code == 0 and "record_pass=whole" in res.output
 
 
 def test_the_shipped_figures_hold_both_units() -> None:
