@@ -160,10 +160,11 @@ def report(
 
 def _register_model_commands() -> None:
     try:
-        from voc_pipeline.cli_model import evaluate, train
+        from voc_pipeline.cli_model import evaluate, pretrain, train
     except ImportError:  # pragma: no cover - the model package is part of every install
         return
     app.command()(train)
+    app.command()(pretrain)
     app.command()(evaluate)
 
 

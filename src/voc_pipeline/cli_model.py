@@ -17,7 +17,11 @@ def train(
     data: Annotated[list[Path], typer.Option("--data", help="labelled training files (NSMC/KOTE/shop parquet, csv, jsonl); repeatable")],
     out: Annotated[Path, typer.Option("--out", help="output model directory (Hugging Face layout)")],
     base: Annotated[Path | None, typer.Option("--base", help="fine-tune this local HF encoder directory instead of the small config")] = None,
+    init: Annotated[Path | None, typer.Option("--init", help="start from a `voc-pipeline pretrain` output directory "
+                                              "(its encoder, POS-tag embedding and vocabulary; fresh heads)")] = None,
     config: Annotated[str, typer.Option("--config", help="encoder preset when no --base: small | fast | tiny")] = "small",
+    device: Annotated[str, typer.Option("--device", help="auto (cuda when torch sees a GPU) | cpu | cuda; "
+                                        "recorded in the training report")] = "cpu",
     epochs: Annotated[float, typer.Option(help="passes over the training split")] = 1.0,
     batch_size: Annotated[int, typer.Option(help="training batch size")] = 128,
     lr: Annotated[float | None, typer.Option(help="peak learning rate (default 1e-3 small, 5e-5 --base)")] = None,
@@ -49,7 +53,7 @@ def train(
 
     cfg = TrainConfig(
         data=[str(p) for p in data], out=str(out), base=str(base) if base else None, preset=config, seed=seed,
-        epochs=epochs, batch_size=batch_size, lr=lr, synthetic=synthetic, max_per_class=max_per_class,
+        init=str(init) if init else None, device=device, epochs=epochs, batch_size=batch_size, lr=lr, synthetic=synthetic, max_per_class=max_per_class,
         max_steps=max_steps, threads=threads, domain_yaml=str(domain) if domain else None,
         cache_dir=str(cache_dir or Path(out) / "cache"), model_id=model_id, extend_endings=extend_endings,
         ngram_head=ngram_head, commerce_head=commerce_head, fusion_dev=str(fusion_dev) if fusion_dev else None,
@@ -61,6 +65,38 @@ def train(
     rec["command"] = "voc-pipeline " + " ".join(sys.argv[1:])
     rep_path.write_text(json.dumps(rec, ensure_ascii=False, indent=2), encoding="utf-8")
     write_card(out)
+    typer.echo(json.dumps(report, ensure_ascii=False))
+
+
+def pretrain(
+    data: Annotated[list[Path], typer.Option("--data", help="files with a text column (NSMC, KOTE, ...); only their "
+                                             "train split (by movie/comment hash) is read; repeatable")],
+    out: Annotated[Path, typer.Option("--out", help="output directory, read by `train --init`")],
+    config: Annotated[str, typer.Option("--config", help="encoder preset: fast | small | tiny")] = "fast",
+    max_steps: Annotated[int, typer.Option(help="optimizer steps (the linear decay ends here)")] = 10000,
+    batch_size: Annotated[int, typer.Option(help="texts per batch")] = 128,
+    lr: Annotated[float, typer.Option(help="peak learning rate")] = 5e-4,
+    mask_prob: Annotated[float, typer.Option(help="share of subwords chosen for the MLM loss")] = 0.15,
+    seed: Annotated[int, typer.Option(help="random seed (vocab order ties, init, batches, masks)")] = 13,
+    device: Annotated[str, typer.Option("--device", help="auto (cuda when torch sees a GPU) | cpu | cuda")] = "auto",
+    threads: Annotated[int | None, typer.Option(help="torch CPU threads (default: all cores)")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Kiwi token cache (share train's: checkpoints/kiwi)")] = None,
+    checkpoint_every: Annotated[int, typer.Option(help="write OUT/checkpoints/last.pt every N steps")] = 500,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="continue from OUT/checkpoints/last.pt")] = True,
+    model_id: Annotated[str, typer.Option(help="id recorded in the directory's card")] = "voc-mlm",
+) -> None:
+    """MLM 사전학습 / masked-LM pretraining of the project's own encoder on unlabelled text (for train --init)."""
+    from voc_pipeline.models.pretrain import PretrainConfig
+    from voc_pipeline.models.pretrain import pretrain as run_pretrain
+
+    cfg = PretrainConfig(data=[str(p) for p in data], out=str(out), preset=config, max_steps=max_steps,
+                         batch_size=batch_size, lr=lr, mask_prob=mask_prob, seed=seed, device=device, threads=threads,
+                         cache_dir=str(cache_dir or Path(out) / "cache"), checkpoint_every=checkpoint_every,
+                         model_id=model_id)
+    try:
+        report = run_pretrain(cfg, log=lambda m: typer.echo(m, err=True), progress=True, resume=resume)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
     typer.echo(json.dumps(report, ensure_ascii=False))
 
 

@@ -46,6 +46,19 @@ def _commerce_lines(h: dict) -> list[str]:
     return lines
 
 
+def _origin_line(rep: dict) -> str:
+    init = rep.get("init")
+    dev = rep.get("device", "cpu")
+    where = "this machine's CPU" if dev == "cpu" else f"a GPU ({dev})"
+    if not init:
+        return f"Trained from scratch on {where} by the project's own `train` command; no pretrained weights."
+    loss = init.get("mlm_eval_loss") or [None, None]
+    return (f"Fine-tuned on {where} by `train --init` from the project's own masked-LM pretrained encoder "
+            f"(`voc-pipeline pretrain`, {init.get('steps')} steps on {init.get('device')} over "
+            f"{init.get('train_texts')} train-split texts of {', '.join(init.get('data') or [])}; calib MLM loss "
+            f"{loss[0]} → {loss[1]}); no downloaded weights.")
+
+
 def write_card(model_dir: str | Path, command: str | None = None) -> Path:
     model_dir = Path(model_dir)
     tr = json.loads((model_dir / "training_report.json").read_text(encoding="utf-8")) \
@@ -63,7 +76,7 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         "",
         "Korean VOC tagger for voc-pipeline: sentence sentiment (neg/neu/pos, temperature-calibrated) and BIO",
         "spans over Kiwi morphemes (ASP = aspect, NEG = pain-point opinion, POS = praise opinion).",
-        "Trained from scratch on this machine's CPU by the project's own `train` command; no pretrained weights.",
+        _origin_line(rep),
         "",
         "## Architecture",
         f"- encoder: {enc.get('model_type', '?')} {enc.get('num_hidden_layers', '?')} layers, hidden {enc.get('hidden_size', '?')}, "
@@ -88,7 +101,8 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         "- span labels: weak (lexicon + negation + noun–predicate pairs + sentiment contrast), see docs/model.md",
         f"- seed {cfg.get('seed')}, epochs {cfg.get('epochs')}, batch {cfg.get('batch_size')}, AdamW lr {cfg.get('lr') or '1e-3'} "
         f"warmup {cfg.get('warmup')} linear decay; {rep.get('steps')} steps over {rep.get('train_rows')} rows in "
-        f"{rep.get('train_seconds')} s on {cfg.get('threads')} CPU threads",
+        f"{rep.get('train_seconds')} s on " + (f"{rep['device']}" if str(rep.get("device", "cpu")) != "cpu"
+                                                 else f"{cfg.get('threads')} CPU threads"),
         f"- training command: `{cmd}`",
         f"- figures: `{ev.get('command', 'benchmarks/model_eval.py --model DIR')}`",
         "",

@@ -29,6 +29,8 @@ class TrainConfig:
     data: list[str]
     out: str
     base: str | None = None
+    init: str | None = None               # a `pretrain` output directory: start from its encoder and vocabulary
+    device: str = "cpu"                   # cpu | cuda | auto (cuda when torch sees one); the report records it
     preset: str = "small"
     seed: int = 13
     epochs: float = 1.0
@@ -203,6 +205,8 @@ def build_model(cfg: TrainConfig, train_frame: pd.DataFrame, log=print):
         model.encoder = AutoModel.from_pretrained(cfg.base)
         log(f"base encoder {cfg.base}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M params")
         return model, tok
+    if cfg.init:
+        return _init_from_pretrained(cfg, log)
     from voc_pipeline.models.vocab import build_wordpiece
 
     tok = build_wordpiece(train_frame["morphs"], vocab_size=cfg.vocab_size)
@@ -214,6 +218,33 @@ def build_model(cfg: TrainConfig, train_frame: pd.DataFrame, log=print):
                             max_subwords=cfg.max_subwords, model_id=cfg.model_id)
     model = VocTaggerModel(mconf)
     log(f"vocab {len(tok)}, model {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M params")
+    return model, tok
+
+
+def _init_from_pretrained(cfg: TrainConfig, log=print):
+    """(model, tokenizer) from a ``pretrain`` directory: its encoder, POS-tag embedding and vocabulary;
+    the sentiment, rating and span heads freshly initialised (seeded)."""
+    from transformers import PreTrainedTokenizerFast
+
+    from voc_pipeline.models.pretrain import is_pretrained_dir
+
+    if cfg.base:
+        raise ValueError("--init and --base are exclusive")
+    if not is_pretrained_dir(cfg.init):
+        raise ValueError(f"{cfg.init}: not a `voc-pipeline pretrain` output (no pretrain_report.json)")
+    tok = PreTrainedTokenizerFast.from_pretrained(cfg.init)
+    src = VocTaggerModel.from_pretrained(cfg.init)
+    enc = dict(src.config.encoder)
+    need = cfg.max_subwords + 2
+    if enc.get("max_position_embeddings", 0) < need:
+        raise ValueError(f"{cfg.init}: {enc.get('max_position_embeddings')} positions < max_subwords + 2 = {need}")
+    mconf = VocTaggerConfig(encoder=enc, use_tags=src.config.use_tags, max_morphemes=cfg.max_morphemes,
+                            max_subwords=cfg.max_subwords, model_id=cfg.model_id)
+    model = VocTaggerModel(mconf)   # fresh heads (seeded by train's _set_seed)
+    model.encoder.load_state_dict(src.encoder.state_dict())
+    if model.tag_embeddings is not None:
+        model.tag_embeddings.load_state_dict(src.tag_embeddings.state_dict())
+    log(f"init from pretrained {cfg.init}: vocab {len(tok)}, model {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M params")
     return model, tok
 
 
@@ -237,8 +268,10 @@ def _losses(model, batch, class_weight, cfg: TrainConfig):
 def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = True) -> dict:
     """Train, calibrate, evaluate on the held-out split and save a HF directory at cfg.out."""
     from voc_pipeline.models import evaluate as ev
+    from voc_pipeline.models.pretrain import resolve_device
 
     t_start = time.time()
+    device = resolve_device(cfg.device)
     threads = cfg.threads or max(1, os.cpu_count() or 1)
     torch.set_num_threads(threads)
     _set_seed(cfg.seed)
@@ -249,7 +282,7 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
     tr = splits["train"]
     log(f"train {len(tr)} rows, calib {len(splits['calib'])}, test {len(splits['test'])}")
     ck = ckdir / "last.pt"
-    state = torch.load(ck, weights_only=False) if (resume and ck.is_file()) else None
+    state = torch.load(ck, weights_only=False, map_location="cpu") if (resume and ck.is_file()) else None
     _set_seed(cfg.seed)
     if state is not None:
         from transformers import PreTrainedTokenizerFast
@@ -263,9 +296,10 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
         model, tok = build_model(cfg, tr, log)
         tok.save_pretrained(str(ckdir / "tokenizer"))
     mconf = model.config
+    model.to(device)
     lengths = np.asarray([len(m) for m in tr["morphs"]])
     counts = np.bincount(tr["label_id"][tr["label_id"] >= 0], minlength=3).astype(float)
-    class_weight = torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
+    class_weight = torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32).to(device)
     steps_per_epoch = math.ceil(len(tr) / cfg.batch_size)
     total = int(steps_per_epoch * cfg.epochs)
     if cfg.max_steps:
@@ -303,6 +337,8 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
             if step >= total:
                 break
             batch = collate(tok, tr, batches[bi], mconf)
+            if device != "cpu":
+                batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
             loss, _ = _losses(model, batch, class_weight, cfg)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -317,7 +353,7 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
                 log(f"step {step}/{total} loss {ema:.4f} {time.time() - t0:.0f}s")
             if step % cfg.checkpoint_every == 0 or step == total:
                 tmp = ckdir / "last.pt.tmp"
-                torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                torch.save({"model": {k: v.cpu() for k, v in model.state_dict().items()}, "optimizer": opt.state_dict(),
                             "scheduler": sched.state_dict(), "step": step, "config": mconf.to_dict(),
                             "torch_rng": torch.get_rng_state()}, tmp)
                 os.replace(tmp, ck)
@@ -325,7 +361,7 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
     if pbar is not None:
         pbar.stop()
     train_s = time.time() - t0
-    log(f"trained {step} steps in {train_s:.0f}s")
+    log(f"trained {step} steps in {train_s:.0f}s on {device}")
     model.eval()
     # ---- calibration on the held-out calib split (groups never trained on)
     calib = splits["calib"]
@@ -353,13 +389,25 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
             log("n-gram head skipped: the calib split has too few labelled rows")
     # ---- held-out report
     report = {"train_rows": len(tr), "steps": int(step), "train_seconds": round(train_s, 1),
-              "wall_seconds": round(time.time() - t_start, 1), "temperature": round(temp, 4)}
+              "wall_seconds": round(time.time() - t_start, 1), "temperature": round(temp, 4), "device": device}
+    if cfg.init:
+        report["init"] = _init_summary(cfg.init)
     if head_rep is not None:
         report["ngram_head"] = head_rep
     report.update(ev.heldout_report(str(out), splits["test"], seed=cfg.seed, log=log))
     (out / "training_report.json").write_text(json.dumps({"config": asdict(cfg), "report": report},
                                                          ensure_ascii=False, indent=2), encoding="utf-8")
     return report
+
+
+def _init_summary(path: str) -> dict:
+    from voc_pipeline.models.pretrain import REPORT_FILE
+
+    rec = json.loads((Path(path) / REPORT_FILE).read_text(encoding="utf-8"))
+    r = rec.get("report", {})
+    return {"dir": str(path), "steps": r.get("steps"), "train_texts": r.get("train_texts"),
+            "data": [Path(p).name for p in rec.get("config", {}).get("data", [])],
+            "mlm_eval_loss": [r.get("eval_loss_start"), r.get("eval_loss_end")], "device": r.get("device")}
 
 
 def _balanced(frame: pd.DataFrame, seed: int, per_class: int) -> pd.DataFrame:
@@ -376,9 +424,9 @@ def _sentiment_logits(model, tok, morphs, mconf, batch_size: int = 256) -> np.nd
     for i in range(0, len(order), batch_size):
         idx = order[i:i + batch_size]
         enc = encode(tok, [morphs[j] for j in idx], mconf.max_morphemes, mconf.max_subwords, mconf.use_tags)
-        o = model(torch.from_numpy(enc["input_ids"]), torch.from_numpy(enc["attention_mask"]),
-                  torch.from_numpy(enc["tag_ids"]), None)
-        out[idx] = o["sentiment"].float().numpy()
+        dev = next(model.parameters()).device
+        o = model(*(torch.from_numpy(enc[k]).to(dev) for k in ("input_ids", "attention_mask", "tag_ids")), None)
+        out[idx] = o["sentiment"].float().cpu().numpy()
     return out
 
 
@@ -404,11 +452,11 @@ def save_model(model, tok, out: Path, cfg: TrainConfig) -> None:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model.config.quantize_int8 = bool(cfg.quantize_int8)
-    to_save = model
-    if not cfg.base:
-        import copy
+    import copy
 
-        to_save = copy.deepcopy(model).half()
+    to_save = copy.deepcopy(model).cpu()
+    if not cfg.base:
+        to_save = to_save.half()
     to_save.save_pretrained(str(out), safe_serialization=True)
     tok.save_pretrained(str(out))
     if not cfg.base:
