@@ -31,6 +31,22 @@ def test_aspect_to_stage(mapper, aspect, stage):
     assert mapper.stage_of_aspect(aspect) == stage
 
 
+def test_the_aspect_cache_stays_bounded_and_changes_no_answer(monkeypatch):
+    from voc_pipeline.stages import journey
+
+    aspects = ["배송", "택배기사", "쿠폰", "상담원", "환불", "로그인", "품절", "배송비환불", "고양이", "포장"] * 3
+    fresh = JourneyMapper(load_taxonomy(domain_path("commerce")))
+    expected = [fresh._stage_of_aspect(a) for a in aspects]   # uncached
+    monkeypatch.setattr(journey, "_ASPECT_CACHE_SIZE", 4)
+    cached = JourneyMapper(load_taxonomy(domain_path("commerce")))
+    got = []
+    for a in aspects:
+        got.append(cached.stage_of_aspect(a))
+        assert len(cached._aspect_cache) <= 4
+    assert got == expected
+    assert "delivery" in got and None in got
+
+
 def test_synonyms_make_one_key(mapper):
     assert mapper.keyword("택배", "늦다") == mapper.keyword("배송", "느리다") == "배송+지연"
     assert mapper.keyword("배송", "안 늦다") == "배송+안 늦다"  # negated praise keeps its own key

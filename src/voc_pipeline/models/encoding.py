@@ -95,7 +95,10 @@ class MorphemeEncoder:
     Only for vocabularies without a normaliser (the project's own, where words are Kiwi forms).
     """
 
-    _CACHE_SIZE = 500_000
+    # Cleared when full. Small enough to fill within the first ~70k short reviews (41k distinct forms
+    # per 100k), so a run's RSS stops growing there; at 500k entries it grew to the end of a 1M run
+    # (benchmarks/README.md, "RSS creep"). A miss costs one WordPiece call (~2 µs).
+    _CACHE_SIZE = 32_768
 
     def __init__(self, tokenizer_json: str) -> None:
         from tokenizers import Tokenizer

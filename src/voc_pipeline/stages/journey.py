@@ -22,7 +22,9 @@ import yaml
 from voc_pipeline.errors import ConfigError
 from voc_pipeline.schema import UNMAPPED_STAGE
 
-_ASPECT_CACHE_SIZE = 200_000
+# Cleared when full; small enough to fill early in a run, so RSS stops growing there (at 200k it grew
+# to the end of a 1M run: benchmarks/README.md, "RSS creep"). A miss is a few dict lookups.
+_ASPECT_CACHE_SIZE = 32_768
 _NOUN_TAGS = ("NNG", "NNP", "SL", "XR")
 _COMPOUND_TAGS = (*_NOUN_TAGS, "XPN", "XSN")
 
