@@ -75,7 +75,7 @@ def pretrain(
     config: Annotated[str, typer.Option("--config", help="encoder preset: fast | small | tiny")] = "fast",
     max_steps: Annotated[int, typer.Option(help="optimizer steps (the linear decay ends here)")] = 10000,
     batch_size: Annotated[int, typer.Option(help="texts per batch")] = 128,
-    lr: Annotated[float, typer.Option(help="peak learning rate")] = 5e-4,
+    lr: Annotated[float, typer.Option(help="peak learning rate")] = 1e-3,
     mask_prob: Annotated[float, typer.Option(help="share of subwords chosen for the MLM loss")] = 0.15,
     seed: Annotated[int, typer.Option(help="random seed (vocab order ties, init, batches, masks)")] = 13,
     device: Annotated[str, typer.Option("--device", help="auto (cuda when torch sees a GPU) | cpu | cuda")] = "auto",

@@ -49,7 +49,7 @@ class PretrainConfig:
     seed: int = 13
     max_steps: int = 10000
     batch_size: int = 128
-    lr: float = 5e-4
+    lr: float = 1e-3             # as train from scratch
     weight_decay: float = 0.01
     warmup: float = 0.06
     mask_prob: float = 0.15
