@@ -111,3 +111,15 @@ class VocTaggerModel(PreTrainedModel):
             words = torch.gather(hidden, 1, idx)
             out["span"] = self.span(self.dropout(words))
         return out
+
+
+def model_from_checkpoint(ckdir, state: dict, log) -> tuple:
+    """(tokenizer, model) of an interrupted ``train`` / ``pretrain`` run, from its ``last.pt`` state
+    and the tokenizer saved beside it in ``ckdir``: what both commands resume from."""
+    from transformers import PreTrainedTokenizerFast
+
+    tok = PreTrainedTokenizerFast.from_pretrained(str(ckdir / "tokenizer"))
+    model = VocTaggerModel(VocTaggerConfig.from_dict(state["config"]))
+    model.load_state_dict(state["model"])
+    log(f"resuming from step {state['step']}")
+    return tok, model

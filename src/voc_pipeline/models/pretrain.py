@@ -34,7 +34,13 @@ import torch
 from torch import nn
 
 from voc_pipeline.models.corpus import IGNORE, group_split, load_training_file, tokenize_cached
-from voc_pipeline.models.modeling import PRESETS, VocTaggerConfig, VocTaggerModel, encode
+from voc_pipeline.models.modeling import (
+    PRESETS,
+    VocTaggerConfig,
+    VocTaggerModel,
+    encode,
+    model_from_checkpoint,
+)
 from voc_pipeline.models.vocab import SPECIALS
 
 MLM_HEAD_FILE = "mlm_head.safetensors"
@@ -241,8 +247,6 @@ def eval_loss(model, head, batches: list[dict[str, torch.Tensor]], device: str) 
 
 def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool = True) -> dict:
     """MLM-pretrain the encoder; save a directory ``train --init`` reads. Returns the report."""
-    from transformers import PreTrainedTokenizerFast
-
     from voc_pipeline.models.encoding import MorphemeEncoder
     from voc_pipeline.models.train import _set_seed, make_batches
     from voc_pipeline.models.vocab import build_wordpiece
@@ -265,10 +269,7 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
     state = torch.load(ck, weights_only=False, map_location="cpu") if (resume and ck.is_file()) else None
     _set_seed(cfg.seed)
     if state is not None:
-        tok = PreTrainedTokenizerFast.from_pretrained(str(ckdir / "tokenizer"))
-        model = VocTaggerModel(VocTaggerConfig.from_dict(state["config"]))
-        model.load_state_dict(state["model"])
-        log(f"resuming from step {state['step']}")
+        tok, model = model_from_checkpoint(ckdir, state, log)
     else:
         t0 = time.time()
         tok = build_wordpiece(tr["morphs"], vocab_size=cfg.vocab_size)

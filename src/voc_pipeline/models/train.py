@@ -17,7 +17,13 @@ import torch
 from torch import nn
 
 from voc_pipeline.models.corpus import IGNORE, LABEL2ID, group_split, load_training_file, tokenize_cached
-from voc_pipeline.models.modeling import PRESETS, VocTaggerConfig, VocTaggerModel, encode
+from voc_pipeline.models.modeling import (
+    PRESETS,
+    VocTaggerConfig,
+    VocTaggerModel,
+    encode,
+    model_from_checkpoint,
+)
 from voc_pipeline.models.weak import Lexicon, extend_endings, weak_spans
 from voc_pipeline.schema import SPAN_LABELS
 
@@ -285,13 +291,7 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
     state = torch.load(ck, weights_only=False, map_location="cpu") if (resume and ck.is_file()) else None
     _set_seed(cfg.seed)
     if state is not None:
-        from transformers import PreTrainedTokenizerFast
-
-        tok = PreTrainedTokenizerFast.from_pretrained(str(ckdir / "tokenizer"))
-        mconf = VocTaggerConfig.from_dict(state["config"])
-        model = VocTaggerModel(mconf)
-        model.load_state_dict(state["model"])
-        log(f"resuming from step {state['step']}")
+        tok, model = model_from_checkpoint(ckdir, state, log)
     else:
         model, tok = build_model(cfg, tr, log)
         tok.save_pretrained(str(ckdir / "tokenizer"))
