@@ -113,6 +113,16 @@ class VocTaggerModel(PreTrainedModel):
         return out
 
 
+#: the checkpoint ``train`` and ``pretrain`` rewrite (via a .tmp file) in their ``checkpoints/`` folder
+CHECKPOINT_FILE = "last.pt"
+
+
+def last_checkpoint(ckdir, resume: bool) -> dict | None:
+    """The state an interrupted ``train`` / ``pretrain`` run left in ``ckdir`` (CHECKPOINT_FILE), when resuming."""
+    ck = ckdir / CHECKPOINT_FILE
+    return torch.load(ck, weights_only=False, map_location="cpu") if (resume and ck.is_file()) else None
+
+
 def model_from_checkpoint(ckdir, state: dict, log) -> tuple:
     """(tokenizer, model) of an interrupted ``train`` / ``pretrain`` run, from its ``last.pt`` state
     and the tokenizer saved beside it in ``ckdir``: what both commands resume from."""

@@ -35,10 +35,12 @@ from torch import nn
 
 from voc_pipeline.models.corpus import IGNORE, group_split, load_training_file, tokenize_cached
 from voc_pipeline.models.modeling import (
+    CHECKPOINT_FILE,
     PRESETS,
     VocTaggerConfig,
     VocTaggerModel,
     encode,
+    last_checkpoint,
     model_from_checkpoint,
 )
 from voc_pipeline.models.vocab import SPECIALS
@@ -265,8 +267,7 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
     if not len(tr):
         raise ValueError("no training-split text to pretrain on")
     log(f"pretrain texts: train {len(tr)}, calib (MLM loss only) {len(cal)}")
-    ck = ckdir / "last.pt"
-    state = torch.load(ck, weights_only=False, map_location="cpu") if (resume and ck.is_file()) else None
+    state = last_checkpoint(ckdir, resume)
     _set_seed(cfg.seed)
     if state is not None:
         tok, model = model_from_checkpoint(ckdir, state, log)
@@ -335,12 +336,12 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
         task = pbar.add_task("pretrain", total=total, completed=step, loss=ema or 0.0)
 
     def save_checkpoint() -> None:
-        tmp = ckdir / "last.pt.tmp"
+        tmp = ckdir / (CHECKPOINT_FILE + ".tmp")
         torch.save({"model": {k: v.cpu() for k, v in model.state_dict().items()},
                     "head": {k: v.cpu() for k, v in head.state_dict().items()},
                     "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step,
                     "config": mconf.to_dict(), "torch_rng": torch.get_rng_state(), "report": report}, tmp)
-        os.replace(tmp, ck)
+        os.replace(tmp, ckdir / CHECKPOINT_FILE)
 
     epoch = step // steps_per_epoch
     while step < total:

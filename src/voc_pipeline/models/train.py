@@ -18,10 +18,12 @@ from torch import nn
 
 from voc_pipeline.models.corpus import IGNORE, LABEL2ID, group_split, load_training_file, tokenize_cached
 from voc_pipeline.models.modeling import (
+    CHECKPOINT_FILE,
     PRESETS,
     VocTaggerConfig,
     VocTaggerModel,
     encode,
+    last_checkpoint,
     model_from_checkpoint,
 )
 from voc_pipeline.models.weak import Lexicon, extend_endings, weak_spans
@@ -287,8 +289,7 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
     splits = prepare(cfg, log)
     tr = splits["train"]
     log(f"train {len(tr)} rows, calib {len(splits['calib'])}, test {len(splits['test'])}")
-    ck = ckdir / "last.pt"
-    state = torch.load(ck, weights_only=False, map_location="cpu") if (resume and ck.is_file()) else None
+    state = last_checkpoint(ckdir, resume)
     _set_seed(cfg.seed)
     if state is not None:
         tok, model = model_from_checkpoint(ckdir, state, log)
@@ -352,11 +353,11 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
             elif step % 100 == 0:
                 log(f"step {step}/{total} loss {ema:.4f} {time.time() - t0:.0f}s")
             if step % cfg.checkpoint_every == 0 or step == total:
-                tmp = ckdir / "last.pt.tmp"
+                tmp = ckdir / (CHECKPOINT_FILE + ".tmp")
                 torch.save({"model": {k: v.cpu() for k, v in model.state_dict().items()}, "optimizer": opt.state_dict(),
                             "scheduler": sched.state_dict(), "step": step, "config": mconf.to_dict(),
                             "torch_rng": torch.get_rng_state()}, tmp)
-                os.replace(tmp, ck)
+                os.replace(tmp, ckdir / CHECKPOINT_FILE)
         epoch += 1
     if pbar is not None:
         pbar.stop()
