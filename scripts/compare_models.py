@@ -22,13 +22,16 @@ import numpy as np
 
 
 def scores(y: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> dict:
-    from voc_pipeline.models.evaluate import _short, paired_bootstrap, sentiment_metrics
+    from voc_pipeline.models.evaluate import _short, paired_bootstrap, restrict_to, sentiment_metrics
 
     out: dict = {}
     for name, classes, rows in (("3class", [0, 1, 2], np.ones(len(y), bool)), ("negpos", [0, 2], y != 1)):
         out[name] = {"a": _short(sentiment_metrics(pa[rows], y[rows], classes)),
                      "b": _short(sentiment_metrics(pb[rows], y[rows], classes)),
-                     "b_minus_a": paired_bootstrap(y[rows], pa[rows], pb[rows], classes)}
+                     "b_minus_a": paired_bootstrap(y[rows], pa[rows], pb[rows], classes),
+                     # rows whose predicted label differs between A and B (0: a calibration-only change)
+                     "labels_differ": int((restrict_to(pa[rows], classes).argmax(1)
+                                           != restrict_to(pb[rows], classes).argmax(1)).sum())}
     return out
 
 
@@ -61,7 +64,8 @@ def main() -> int:
             bm = r["b_minus_a"]
             print(f"{Path(args.data).name} unit={unit} {name}: A F1 {r['a']['macro_f1']:.4f} ECE {r['a']['ece']:.4f} | "
                   f"B F1 {r['b']['macro_f1']:.4f} ECE {r['b']['ece']:.4f} | B-A F1 {bm['macro_f1_delta']:+.4f} "
-                  f"{bm['macro_f1_delta_95']} ECE {bm['ece_delta']:+.4f} {bm['ece_delta_95']}", flush=True)
+                  f"{bm['macro_f1_delta_95']} ECE {bm['ece_delta']:+.4f} {bm['ece_delta_95']} | labels differ on "
+                  f"{r['labels_differ']}/{bm['n']}", flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0

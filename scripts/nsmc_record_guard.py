@@ -3,11 +3,16 @@
 sample of one split of nsmc_dev (default ``calib``: movies held out from training, never the test split).
 
     nice -n 19 .venv/bin/python scripts/nsmc_record_guard.py [--model DIR] [--split calib] [--passes mean,whole,blend]
+    nice -n 19 .venv/bin/python scripts/nsmc_record_guard.py --model A --b B --split test --passes mean
 
 Same sample construction as benchmarks/model_eval.py (group_split with the model's salt, 5,000 per
 class, the model's seed; ``--split test`` is model_eval's ``nsmc_heldout_balanced_record`` sample);
 prints accuracy, ECE, how many rows the pass changes, and a paired bootstrap of each pass − the first
 (macro-F1 = accuracy on a balanced neg/pos sample).
+
+``--b DIR``: a second model directory (e.g. the same weights with a ``record_temperature``): each pass
+of B is compared with the same pass of A on the same rows (A's sample construction), paired, with the
+number of rows whose predicted label differs.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ def main() -> int:
     ap.add_argument("--split", default="calib", choices=["calib", "train", "test"])
     ap.add_argument("--passes", default="mean,whole,blend")
     ap.add_argument("--per-class", type=int, default=5000)
+    ap.add_argument("--b", default=None, help="a second model directory: B − A per pass, paired")
     args = ap.parse_args()
 
     from voc_pipeline.models.corpus import LABEL2ID, group_split, load_training_file, shared_data_dir
@@ -43,6 +49,22 @@ def main() -> int:
     y = nsmc["label"].map(LABEL2ID).to_numpy()
     tagger = load_tagger(str(mdir))
     out: dict = {"split": args.split, "n": len(y)}
+    if args.b:
+        tagger_b = load_tagger(args.b)
+        out.update(a=str(mdir), b=args.b)
+        for rp in args.passes.split(","):
+            pa = unit_probabilities(tagger, nsmc["text"].tolist(), "record", rp)[0]
+            pb = unit_probabilities(tagger_b, nsmc["text"].tolist(), "record", rp)[0]
+            ma, mb = _short(sentiment_metrics(pa, y, [0, 2])), _short(sentiment_metrics(pb, y, [0, 2]))
+            boot = paired_bootstrap(y, pa, pb, [0, 2])
+            out[rp] = {"a": ma, "b": mb, "b_minus_a": boot,
+                       "labels_differ": int((pa[:, [0, 2]].argmax(1) != pb[:, [0, 2]].argmax(1)).sum()),
+                       "labels_differ_3class": int((pa.argmax(1) != pb.argmax(1)).sum())}
+            print(f"NSMC {args.split} record unit, record_pass={rp}: A {ma} | B {mb} | B−A paired bootstrap {boot} | "
+                  f"rows whose label differs: {out[rp]['labels_differ']} (3-class argmax: "
+                  f"{out[rp]['labels_differ_3class']})", flush=True)
+        print(json.dumps(out))
+        return 0
     base = None
     for rp in args.passes.split(","):
         probs = unit_probabilities(tagger, nsmc["text"].tolist(), "record", rp)[0]

@@ -156,3 +156,65 @@ def test_the_shipped_figures_hold_both_units() -> None:
         assert text["n"] == record["n"] > 0
         assert 0 < record["macro_f1"] <= 1
         assert f"{record['macro_f1']:.4f}" in card
+
+
+# ----------------------------------------------------------------------------- record temperature
+def test_record_temperature_in_config_json_is_validated() -> None:
+    from types import SimpleNamespace
+
+    from voc_pipeline.errors import ModelError
+    from voc_pipeline.models.tagger import record_temperatures
+
+    assert record_temperatures(SimpleNamespace()) == {}
+    assert record_temperatures(SimpleNamespace(record_temperature={"mean": 0.62})) == {"mean": 0.62}
+    for bad in (0.62, {"max": 0.6}, {"mean": 0}, {"mean": -1.0}, {"mean": "x"}, {"mean": float("nan")}):
+        with pytest.raises(ModelError, match="record_temperature"):
+            record_temperatures(SimpleNamespace(record_temperature=bad))
+
+
+def test_record_temperature_script_writes_the_fit_and_the_record_unit_applies_it(tagger, tmp_path, capsys) -> None:
+    """scripts/record_temperature.py --write: the fitted T lands in config.json, ``load_tagger`` reads
+    it, the record unit (what ``run`` writes) applies it under mean only; a second fit on the written
+    directory starts from the untempered probabilities, so it writes the same T."""
+    import shutil
+
+    from tests.data.script_loading import load_script
+
+    from voc_pipeline.models.tagger import default_model_dir, load_tagger
+    from voc_pipeline.stages.tag import temper
+
+    repo = Path(__file__).resolve().parents[2]
+    script = load_script("record_temperature_script", repo / "scripts" / "record_temperature.py")
+    model_dir = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model_dir)
+    (model_dir / "config.json").write_text(                         # as shipped before any --write
+        json.dumps({k: v for k, v in json.loads((model_dir / "config.json").read_text(encoding="utf-8")).items()
+                    if k != "record_temperature"}), encoding="utf-8")
+    fit = tmp_path / "fit.jsonl"
+    fit.write_text("".join(json.dumps({"text": t, "label": lab}, ensure_ascii=False) + "\n" for t, lab in REVIEWS),
+                   encoding="utf-8")
+    texts, y = [t for t, _ in REVIEWS], np.array([SENTIMENT_LABELS.index(lab) for _, lab in REVIEWS])
+    plain = load_tagger(str(model_dir), threads=1)
+    assert plain.record_temperatures == {}
+    untempered = record_unit_probabilities(plain, texts, record_pass_config("mean"))[0]
+    expected = script.fit_temperature(untempered, y)
+    assert expected != 1.0
+    argv = ["--model", str(model_dir), "--write", "mean", "--fit-only", "--fit-data", str(fit)]
+    assert script.main(argv) == 0
+    conf = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    assert conf["record_temperature"] == {"mean": expected}
+    assert conf["calibration_temperature"] == json.loads(
+        (default_model_dir() / "config.json").read_text(encoding="utf-8"))["calibration_temperature"]
+    assert script.main(argv) == 0                                    # idempotent: fitted without the stored T
+    assert json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["record_temperature"] == {"mean": expected}
+    assert "wrote record_temperature[mean]" in capsys.readouterr().out
+
+    tempered = load_tagger(str(model_dir), threads=1)
+    assert tempered.record_temperatures == {"mean": expected}
+    got = record_unit_probabilities(tempered, texts, record_pass_config("mean"))[0]
+    assert np.allclose(got, temper(untempered, expected), atol=1e-9)
+    assert np.array_equal(got.argmax(1), untempered.argmax(1))
+    assert not np.allclose(got, untempered, atol=1e-3)
+    whole = (record_unit_probabilities(tempered, texts, record_pass_config("whole"))[0],
+             record_unit_probabilities(plain, texts, record_pass_config("whole"))[0])
+    assert np.array_equal(*whole)

@@ -222,3 +222,70 @@ def test_the_record_pass_leaves_sentences_and_mentions_alone(kiwi, model):
 def test_an_unknown_record_pass_is_refused(model):
     with pytest.raises(ValueError, match="record_pass"):
         Tagger(model, record_pass="max")
+
+
+# ----------------------------------------------------------------------------- record temperature
+class _WithRecordTemperature:
+    """The real model, with a config.json ``record_temperature`` as ``models.tagger`` loads it."""
+
+    def __init__(self, model, temperatures: dict[str, float]):
+        self.model = model
+        self.record_temperatures = temperatures
+
+    def fits_window(self, sentences):
+        return self.model.fits_window(sentences)
+
+    def predict(self, sentences):
+        return self.model.predict(sentences)
+
+
+def test_temper_keeps_every_argmax_and_raises_the_odds_to_1_over_t(kiwi, model):
+    from voc_pipeline.stages.tag import temper
+
+    sents = _sentences(kiwi, MIXED, SHORT, "배송 언제 오나요?", "환불이 안 돼서 너무 화가 나요", "그냥 그래요")
+    probs = Tagger(model)(sents)[0][["p_neg", "p_neu", "p_pos"]].to_numpy()
+    assert np.array_equal(temper(probs, 1.0), probs)
+    for t in (0.62, 1.7):
+        got = temper(probs, t)
+        assert np.array_equal(got.argmax(1), probs.argmax(1))
+        assert np.allclose(got.sum(1), 1.0)
+        # the odds between any two labels are raised to the power 1/T
+        assert np.allclose(got[:, 0] / got[:, 2], (probs[:, 0] / probs[:, 2]) ** (1 / t), rtol=1e-6)
+        # T < 1 sharpens every row, T > 1 flattens it
+        assert (np.sign(got.max(1) - probs.max(1)) == (1 if t < 1 else -1)).all()
+    nan = temper(np.array([[np.nan] * 3, [0.2, 0.3, 0.5]]), 0.5)
+    assert np.isnan(nan[0]).all() and not np.isnan(nan[1]).any()
+    with pytest.raises(ValueError, match="temperature"):
+        temper(probs, 0.0)
+
+
+def test_record_temperature_applies_only_under_its_record_pass_and_moves_no_label(kiwi, model):
+    from voc_pipeline.stages.tag import temper
+
+    sents = _sentences(kiwi, MIXED, SHORT, "상담원은 친절했는데 환불이 안 돼요. 다시는 안 삽니다.", "ㅋㅋ")
+    ids = ["r0", "r1", "r2", "r3", "r9"]           # r9: no sentence at all
+    tempered_model = _WithRecordTemperature(model, {"mean": 0.62})
+    base = Tagger(model).record_probabilities(ids, Tagger(model)(sents)[0])
+    stage = Tagger(tempered_model)
+    assert stage.record_temperature == 0.62
+    got = stage.record_probabilities(ids, stage(sents)[0])
+    has = ~np.isnan(base).any(axis=1)
+    assert np.allclose(got[has], temper(base[has], 0.62)) and np.isnan(got[~has]).all()
+    assert not np.allclose(got[has], base[has], atol=1e-3)
+    records = pd.DataFrame({"record_id": ids})
+    before, after = record_sentiment(records, base), record_sentiment(records, got)
+    assert after["sentiment"].tolist() == before["sentiment"].tolist()
+    assert after["sentiment_score"].iloc[-1] == 0.0 and after["sentiment"].iloc[-1] == "neu"
+    # sharper: every record's |score| grows (or stays when p_pos = p_neg), its sign never flips
+    assert (np.abs(after["sentiment_score"]) >= np.abs(before["sentiment_score"]) - 1e-12).all()
+    assert (np.sign(after["sentiment_score"]) == np.sign(before["sentiment_score"])).all()
+    # stored for mean only: whole and blend are exactly as without it
+    for record_pass in ("whole", "blend"):
+        other = Tagger(tempered_model, record_pass=record_pass)
+        assert other.record_temperature == 1.0
+        plain = Tagger(model, record_pass=record_pass)
+        assert np.array_equal(other.record_probabilities(ids, other(sents)[0]),
+                              plain.record_probabilities(ids, plain(sents)[0]), equal_nan=True)
+    # T 1.0 (or a model without the key, as _FixedModel above) is the identity
+    one = Tagger(_WithRecordTemperature(model, {"mean": 1.0}))
+    assert np.array_equal(one.record_probabilities(ids, one(sents)[0]), base, equal_nan=True)

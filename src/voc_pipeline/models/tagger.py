@@ -108,6 +108,31 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 _LABELS = np.asarray(SPAN_LABELS, dtype=object)
 
 
+def record_temperatures(config, path: str = "") -> dict[str, float]:
+    """config.json ``record_temperature``: {record_pass: T}, a temperature on the record probabilities
+    (``stages.tag.record_probabilities``, after the record pass), stored with the ``model.record_pass``
+    it was fitted for (scripts/record_temperature.py --write) and applied only under that pass.
+    Absent (any directory written before it, or by ``train``) = {} = T 1.0 under every pass."""
+    from voc_pipeline.errors import ModelError
+    from voc_pipeline.stages.tag import RECORD_PASSES
+
+    raw = getattr(config, "record_temperature", None)
+    if raw is None:
+        return {}
+    bad = not isinstance(raw, dict) or any(k not in RECORD_PASSES for k in raw)
+    out: dict[str, float] = {}
+    if not bad:
+        try:
+            out = {k: float(v) for k, v in raw.items()}
+        except (TypeError, ValueError):
+            bad = True
+    if bad or not all(np.isfinite(t) and t > 0 for t in out.values()):
+        raise ModelError(f"config.json의 record_temperature가 올바르지 않습니다({{record_pass: T > 0}} 필요): {path}",
+                         f"config.json record_temperature must be {{record_pass: T > 0}} with record_pass one of "
+                         f"{', '.join(RECORD_PASSES)}, not {raw!r}: {path}")
+    return out
+
+
 class Tagger:
     """A loaded model: ``predict`` over Kiwi morpheme sentences, with either backend."""
 
@@ -124,6 +149,7 @@ class Tagger:
         self.path = path
         self.backend_name = backend_name
         self.temperature = float(getattr(config, "calibration_temperature", 1.0) or 1.0)
+        self.record_temperatures = record_temperatures(config, path)
 
     @property
     def device(self) -> str:

@@ -33,6 +33,19 @@ CONTENTLESS_OPINIONS = frozenset({"하다", "되다", "한", "하", "되"})
 RECORD_PASSES = ("mean", "whole", "blend")
 
 
+def temper(probs: np.ndarray, temperature: float) -> np.ndarray:
+    """p ∝ p^(1/T) per row (a temperature on the log-probabilities): every argmax is kept, T < 1
+    sharpens, T > 1 flattens, T = 1 returns ``probs`` unchanged. Rows with a NaN stay NaN."""
+    probs = np.asarray(probs, dtype="float64")
+    if temperature == 1.0:
+        return probs
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, not {temperature!r}")
+    z = np.log(np.clip(probs, 1e-12, 1.0)) / temperature
+    z = np.exp(z - z.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+
 @dataclass(frozen=True)
 class _Span:
     kind: str  # ASP | NEG | POS
@@ -247,14 +260,24 @@ class Tagger:
                            dtype="float64")
         return pd.DataFrame(probs, index=pd.Index(ids, name="record_id"), columns=["p_neg", "p_neu", "p_pos"])
 
+    @property
+    def record_temperature(self) -> float:
+        """The model directory's record temperature for this ``record_pass`` (config.json
+        ``record_temperature``, {record_pass: T}, ``models.tagger.record_temperatures``); 1.0 when the
+        directory has none for this pass: a temperature is applied only under the pass it was fitted for."""
+        return float((getattr(self.model, "record_temperatures", None) or {}).get(self.record_pass, 1.0))
+
     def record_probabilities(self, record_ids: pd.Series | list, sentences: pd.DataFrame) -> np.ndarray:
         """(n, 3) record probabilities under ``record_pass`` from the tagged sentences (``__call__``'s
-        frame); ``record_sentiment`` labels with them, ``models.evaluate`` scores them (``--unit record``)."""
-        return record_probabilities(record_ids, sentences, self.whole_records(sentences), self.record_pass)
+        frame), with the model's record temperature; ``record_sentiment`` labels with them,
+        ``models.evaluate`` scores them (``--unit record``)."""
+        return record_probabilities(record_ids, sentences, self.whole_records(sentences), self.record_pass,
+                                    self.record_temperature)
 
 
 def record_probabilities(record_ids: pd.Series | list, sentences: pd.DataFrame,
-                         whole: pd.DataFrame | None = None, record_pass: str = "mean") -> np.ndarray:
+                         whole: pd.DataFrame | None = None, record_pass: str = "mean",
+                         temperature: float = 1.0) -> np.ndarray:
     """(n, 3) record probabilities (SENTIMENT_LABELS order); a row of NaN for a record with no sentence.
 
     The sentence mean: the record's sentence probabilities averaged, weighted by sentence length in
@@ -263,6 +286,8 @@ def record_probabilities(record_ids: pd.Series | list, sentences: pd.DataFrame,
     record_id) for the records that got one; ``record_pass`` (RECORD_PASSES) combines them:
     ``mean`` ignores it, ``whole`` takes it instead of the mean, ``blend`` averages the two. Records
     without a whole pass (one sentence, or beyond the model's window) keep the mean.
+    ``temperature``: applied last, to every record's combined probabilities (``temper``: p ∝ p^(1/T),
+    so no record's label moves; only the probabilities and records.sentiment_score do).
     """
     if record_pass not in RECORD_PASSES:
         raise ValueError(f"record_pass must be one of {', '.join(RECORD_PASSES)}, not {record_pass!r}")
@@ -278,6 +303,8 @@ def record_probabilities(record_ids: pd.Series | list, sentences: pd.DataFrame,
         at = mean.index.isin(whole.index)
         other = whole.loc[mean.index[at], ["p_neg", "p_neu", "p_pos"]].to_numpy()
         mean.loc[at] = other if record_pass == "whole" else (mean.loc[at].to_numpy() + other) / 2
+    if temperature != 1.0:
+        mean.loc[:, :] = temper(mean.to_numpy(), temperature)
     return mean.reindex(list(record_ids)).to_numpy()
 
 
