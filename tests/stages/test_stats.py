@@ -2,6 +2,7 @@
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -27,10 +28,24 @@ def test_binomial_two_sided_p_equals_scipy(case):
     ours = binomial_two_sided_p(k, n, p)
     theirs = binomtest(k, n, p).pvalue
     assert 0.0 <= ours <= 1.0
-    # far in the tail scipy's own pmf drifts (2.6e-9 relative at p ~ 1e-281, 1.5e-7 at 1e-293; ours is
-    # pinned to a 50-digit value below), where no decision depends on the digits
-    rel_tol = 1e-9 if theirs > 1e-200 else 1e-5
-    assert math.isclose(ours, theirs, rel_tol=rel_tol, abs_tol=1e-300), (k, n, p, ours, theirs)
+    # far in the tail scipy's own pmf drifts (5.6e-5 relative at (26, 2464, 0.25), p ~ 1e-259): there the
+    # reference is the same definition summed at 40 digits
+    reference = theirs if theirs > 1e-200 else _two_sided_at_40_digits(k, n, p)
+    assert math.isclose(ours, reference, rel_tol=1e-9, abs_tol=1e-300), (k, n, p, ours, reference, theirs)
+
+
+def _two_sided_at_40_digits(k: int, n: int, p: float) -> float:
+    with mpmath.workdps(40):
+        p = mpmath.mpf(p)
+        pmf = [mpmath.binomial(n, i) * p**i * (1 - p) ** (n - i) for i in range(n + 1)]
+        bound = pmf[k] * (1 + mpmath.mpf("1e-7"))
+        return float(mpmath.fsum(x for x in pmf if x <= bound))
+
+
+def test_the_far_tail_reference_is_exact_where_scipy_drifts():
+    # hypothesis found it: scipy 2.855121875804485e-259, ours and 60-digit mpmath 2.8549613525596e-259
+    assert math.isclose(binomial_two_sided_p(26, 2464, 0.25), 2.8549613525596225e-259, rel_tol=1e-12)
+    assert math.isclose(_two_sided_at_40_digits(26, 2464, 0.25), 2.8549613525596225e-259, rel_tol=1e-12)
 
 
 def test_binomial_two_sided_p_far_tail_is_exact():
