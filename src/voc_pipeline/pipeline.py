@@ -238,7 +238,7 @@ def run_pipeline(
     cfg_hash = config_hash(config)
     accounts = {f: FileAccount(s.name, display_path(f, config.base_dir), sha256_file(f)) for s, f in plan}
 
-    if skip_unchanged and _unchanged(dataset, accounts.values(), cfg_hash, period):
+    if skip_unchanged and _unchanged(dataset, accounts.values(), cfg_hash, period, _configured_model_hash(config)):
         last = dataset.manifests()[-1]
         return RunSummary(last["run_id"], out_root, last["periods"], list(accounts.values()), last, skipped=True)
 
@@ -479,7 +479,16 @@ def _encode_into(values: pa.ChunkedArray | pa.Array, dictionary: pa.Array) -> tu
     return pc.fill_null(index, -1).to_numpy().astype(np.int32), dictionary
 
 
-def _unchanged(dataset: OutputDataset, accounts: Iterable[FileAccount], cfg_hash: str, period: str | None) -> bool:
+def _configured_model_hash(config: PipelineConfig) -> str:
+    from voc_pipeline.models.tagger import model_fingerprint
+
+    return model_fingerprint(config.resolve(config.model.path) if config.model.path else None)
+
+
+def _unchanged(dataset: OutputDataset, accounts: Iterable[FileAccount], cfg_hash: str, period: str | None,
+               model_hash: str) -> bool:
+    """Same inputs, config and model as the last committed run (``--skip-unchanged``): a new model
+    directory (e.g. a package upgrade with a retrained default) re-runs even when nothing else changed."""
     manifests = dataset.manifests()
     if not manifests:
         return False
@@ -487,6 +496,7 @@ def _unchanged(dataset: OutputDataset, accounts: Iterable[FileAccount], cfg_hash
     inputs = {(i["path"], i["sha256"]) for i in last.get("inputs", [])}
     return (
         last.get("config_hash") == cfg_hash
+        and (last.get("model") or {}).get("hash") == model_hash
         and last.get("period_override") == period
         and inputs == {(a.path, a.sha256) for a in accounts}
     )

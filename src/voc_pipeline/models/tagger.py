@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -19,6 +20,20 @@ WEIGHTS = "model.safetensors"
 
 def default_model_dir() -> Path:
     return Path(str(resources.files("voc_pipeline") / "resources" / "model"))
+
+
+def model_fingerprint(path: str | Path | None = None) -> str:
+    """The model's hash in manifests and reports: sha256 over the name and sha256 of every file of the
+    directory that ``load_tagger`` reads (config.json with its temperatures, the tokenizer, the weights,
+    the ONNX graph, the n-gram head), so that any change to what predicts changes it. Before, only
+    model.safetensors was hashed, and a new n-gram head or calibration kept the old hash."""
+    from voc_pipeline.models.ngram_head import HEAD_FILE
+    from voc_pipeline.models.onnx_backend import ONNX_WEIGHTS
+
+    p = Path(path) if path else default_model_dir()
+    parts = [f"{name}:{sha256_file(p / name)}" for name in ("config.json", "tokenizer.json", WEIGHTS, ONNX_WEIGHTS,
+                                                             HEAD_FILE) if (p / name).is_file()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 class TaggerOutput:
@@ -258,7 +273,7 @@ def _load_onnx(p: Path, batch_size: int, threads: int) -> Tagger:
     cfg = _read_config(p)
     tok = MorphemeEncoder(str(p / "tokenizer.json"))
     tagger = Tagger(OnnxBackend(p / ONNX_WEIGHTS, threads), tok, cfg, model_id=getattr(cfg, "model_id", p.name),
-                    model_hash=sha256_file(p / WEIGHTS), batch_size=batch_size, path=str(p), backend_name="onnx")
+                    model_hash=model_fingerprint(p), batch_size=batch_size, path=str(p), backend_name="onnx")
     tagger.ngram_head = NgramHead.load(p)
     return tagger
 
@@ -294,7 +309,7 @@ def _load_torch(p: Path, device: str, batch_size: int, threads: int, quantize: b
     model.to(device)
     tok = _load_tokenizer(p)
     tagger = Tagger(TorchBackend(model, device), tok, cfg, model_id=getattr(cfg, "model_id", p.name),
-                    model_hash=sha256_file(p / WEIGHTS), batch_size=batch_size, path=str(p), backend_name="torch")
+                    model_hash=model_fingerprint(p), batch_size=batch_size, path=str(p), backend_name="torch")
     from voc_pipeline.models.ngram_head import NgramHead
 
     tagger.ngram_head = NgramHead.load(p)
