@@ -56,3 +56,10 @@ def test_skip_unchanged_reruns_when_the_model_directory_changes(model_copy, tmp_
     again = run_pipeline(load_config(cfg), workers=1, skip_unchanged=True)
     assert not again.skipped
     assert again.manifest["model"]["hash"] == model_fingerprint(model_copy) != first.manifest["model"]["hash"]
+
+
+def test_the_shipped_figures_name_the_shipped_model():
+    """eval_results.json (the card's figures) was measured on exactly the files that ship: a new n-gram
+    head, graph or calibration without a new model_eval run fails here."""
+    results = json.loads((default_model_dir() / "eval_results.json").read_text(encoding="utf-8"))
+    assert results["model_hash"] == model_fingerprint(default_model_dir())
