@@ -123,6 +123,16 @@ def last_checkpoint(ckdir, resume: bool) -> dict | None:
     return torch.load(ck, weights_only=False, map_location="cpu") if (resume and ck.is_file()) else None
 
 
+def write_checkpoint(ckdir, state: dict) -> None:
+    """Replace CHECKPOINT_FILE in ``ckdir`` with ``state`` atomically (a .tmp file, then a rename): a run
+    killed while saving keeps its previous checkpoint."""
+    import os
+
+    tmp = ckdir / (CHECKPOINT_FILE + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, ckdir / CHECKPOINT_FILE)
+
+
 def model_from_checkpoint(ckdir, state: dict, log) -> tuple:
     """(tokenizer, model) of an interrupted ``train`` / ``pretrain`` run, from its ``last.pt`` state
     and the tokenizer saved beside it in ``ckdir``: what both commands resume from."""

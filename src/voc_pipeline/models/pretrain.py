@@ -35,13 +35,13 @@ from torch import nn
 
 from voc_pipeline.models.corpus import IGNORE, group_split, load_training_file, tokenize_cached
 from voc_pipeline.models.modeling import (
-    CHECKPOINT_FILE,
     PRESETS,
     VocTaggerConfig,
     VocTaggerModel,
     encode,
     last_checkpoint,
     model_from_checkpoint,
+    write_checkpoint,
 )
 from voc_pipeline.models.vocab import SPECIALS
 
@@ -250,7 +250,7 @@ def eval_loss(model, head, batches: list[dict[str, torch.Tensor]], device: str) 
 def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool = True) -> dict:
     """MLM-pretrain the encoder; save a directory ``train --init`` reads. Returns the report."""
     from voc_pipeline.models.encoding import MorphemeEncoder
-    from voc_pipeline.models.train import _set_seed, make_batches
+    from voc_pipeline.models.train import _set_seed, adamw_with_warmup, make_batches, step_progress
     from voc_pipeline.models.vocab import build_wordpiece
 
     t_start = time.time()
@@ -298,14 +298,8 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
 
     params = list(model.named_parameters()) + [(f"head.{n}", p) for n, p in head.named_parameters()]
     # the tied decoder reuses the word embeddings: each parameter once
-    decay = [p for _, p in params if p.ndim >= 2]
-    no_decay = [p for _, p in params if p.ndim < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
     total = int(cfg.max_steps)
-    warm = max(1, int(total * cfg.warmup))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    opt, sched = adamw_with_warmup(params, cfg.lr, cfg.weight_decay, total, cfg.warmup)
     step = 0
     report: dict = {}
     if state is not None:
@@ -328,20 +322,13 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
     ema = report.get("loss_ema")
     pbar = None
     if progress:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        pbar = Progress(TextColumn("[bold]pretrain"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                        TextColumn("mlm {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn())
-        pbar.start()
-        task = pbar.add_task("pretrain", total=total, completed=step, loss=ema or 0.0)
+        pbar, task = step_progress("pretrain", "mlm", total, step, ema or 0.0)
 
     def save_checkpoint() -> None:
-        tmp = ckdir / (CHECKPOINT_FILE + ".tmp")
-        torch.save({"model": {k: v.cpu() for k, v in model.state_dict().items()},
-                    "head": {k: v.cpu() for k, v in head.state_dict().items()},
-                    "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step,
-                    "config": mconf.to_dict(), "torch_rng": torch.get_rng_state(), "report": report}, tmp)
-        os.replace(tmp, ckdir / CHECKPOINT_FILE)
+        write_checkpoint(ckdir, {"model": {k: v.cpu() for k, v in model.state_dict().items()},
+                                 "head": {k: v.cpu() for k, v in head.state_dict().items()},
+                                 "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step,
+                                 "config": mconf.to_dict(), "torch_rng": torch.get_rng_state(), "report": report})
 
     epoch = step // steps_per_epoch
     while step < total:

@@ -18,13 +18,13 @@ from torch import nn
 
 from voc_pipeline.models.corpus import IGNORE, LABEL2ID, group_split, load_training_file, tokenize_cached
 from voc_pipeline.models.modeling import (
-    CHECKPOINT_FILE,
     PRESETS,
     VocTaggerConfig,
     VocTaggerModel,
     encode,
     last_checkpoint,
     model_from_checkpoint,
+    write_checkpoint,
 )
 from voc_pipeline.models.weak import Lexicon, extend_endings, weak_spans
 from voc_pipeline.schema import SPAN_LABELS
@@ -159,6 +159,30 @@ def synthetic_frame(n: int, seed: int, kt, extend: bool = True) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- batches
+
+
+def adamw_with_warmup(named_params, lr: float, weight_decay: float, total: int, warmup: float):
+    """(AdamW, LambdaLR) as ``train`` and ``pretrain`` use them: no weight decay on biases and norms
+    (parameters under 2-D), linear warm-up over ``warmup`` of ``total`` steps, then linear decay to 0."""
+    params = list(named_params)
+    decay = [p for _, p in params if p.ndim >= 2]
+    no_decay = [p for _, p in params if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=lr)
+    warm = max(1, int(total * warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    return opt, sched
+
+
+def step_progress(label: str, metric: str, total: int, completed: int, value: float):
+    """(rich Progress, task) for a training loop: steps done of ``total`` and a running ``metric``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    pbar = Progress(TextColumn(f"[bold]{label}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TextColumn(metric + " {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn())
+    pbar.start()
+    return pbar, pbar.add_task(label, total=total, completed=completed, loss=value)
 
 
 def make_batches(lengths: np.ndarray, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
@@ -306,14 +330,7 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     lr = cfg.lr or (5e-5 if cfg.base else 1e-3)
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=lr)
-    warm = max(1, int(total * cfg.warmup))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm)) if s >= warm
-        else (s + 1) / warm)
+    opt, sched = adamw_with_warmup(model.named_parameters(), lr, cfg.weight_decay, total, cfg.warmup)
     step = 0
     if state is not None:
         opt.load_state_dict(state["optimizer"])
@@ -325,12 +342,7 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
     ema = None
     pbar = None
     if progress:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        pbar = Progress(TextColumn("[bold]train"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                        TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn())
-        pbar.start()
-        task = pbar.add_task("train", total=total, completed=step, loss=0.0)
+        pbar, task = step_progress("train", "loss", total, step, 0.0)
     epoch = step // steps_per_epoch
     while step < total:
         batches = make_batches(lengths, cfg.batch_size, cfg.seed, epoch)
@@ -353,11 +365,10 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
             elif step % 100 == 0:
                 log(f"step {step}/{total} loss {ema:.4f} {time.time() - t0:.0f}s")
             if step % cfg.checkpoint_every == 0 or step == total:
-                tmp = ckdir / (CHECKPOINT_FILE + ".tmp")
-                torch.save({"model": {k: v.cpu() for k, v in model.state_dict().items()}, "optimizer": opt.state_dict(),
-                            "scheduler": sched.state_dict(), "step": step, "config": mconf.to_dict(),
-                            "torch_rng": torch.get_rng_state()}, tmp)
-                os.replace(tmp, ckdir / CHECKPOINT_FILE)
+                write_checkpoint(ckdir, {"model": {k: v.cpu() for k, v in model.state_dict().items()},
+                                         "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                                         "step": step, "config": mconf.to_dict(),
+                                         "torch_rng": torch.get_rng_state()})
         epoch += 1
     if pbar is not None:
         pbar.stop()
