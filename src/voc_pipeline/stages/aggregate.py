@@ -71,27 +71,41 @@ def pain_points(
     Vectorised (group-bys over the period's mentions): a period holds thousands of keys, and a
     Python loop per key was most of the aggregation time. ``sentences`` needs ``record_id``,
     ``sentence_index`` and ``text`` of at least the example sentences (``example_sentences``):
-    the pipeline reads only those, not every sentence of the period.
+    the pipeline reads only those, not every sentence of the period. The pipeline itself builds
+    the same table part by part (``stages.period.PeriodTables``); both end in ``point_counts``
+    and ``with_examples``.
     """
     if mentions.empty:
         return pd.DataFrame()
-    key = KEY
-    n_now = len(records)
-    m = mentions[[*key, "record_id", "sentence_index", "confidence"]]
+    m = mentions[[*KEY, "record_id", "sentence_index", "confidence"]]
     # integer codes instead of string group-bys and joins: a period holds ~a mention per record
     codes, keys = key_codes(m)
     distinct, rec = distinct_key_records(m, codes, records[["record_id", "sentiment", "rating_norm"]])
+    named = ~m["record_id"].isna().to_numpy()[distinct["row"].to_numpy()]
+    out = point_counts(keys, codes, distinct["k"].to_numpy(), named, distinct["pos"].to_numpy(),
+                       (rec["sentiment"] == "neg").to_numpy(dtype=bool, na_value=False),
+                       rec["rating_norm"].to_numpy(dtype="float64", na_value=np.nan), len(records), taxonomy,
+                       previous)
+    return with_examples(out, example_mentions(m)[[*KEY, "record_id", "sentence_index"]], sentences, taxonomy)
+
+
+def point_counts(keys: pd.DataFrame, codes: np.ndarray, dk: np.ndarray, named: np.ndarray, pos: np.ndarray,
+                 record_neg: np.ndarray, record_rating: np.ndarray, n_now: int, taxonomy: Taxonomy,
+                 previous: PreviousPeriod | None) -> pd.DataFrame:
+    """The pain-point rows (``keys``, one per key code) without examples: ``codes`` each mention's key
+    code (-1: a part missing); ``dk``, ``named``, ``pos`` per distinct (key, record) pair in order of
+    first appearance: its key code, whether the record id is present, the record's row in
+    ``record_neg`` / ``record_rating`` (the period's records without repeated ids; -1: not there)."""
+    key = KEY
     in_key = codes >= 0
     out = keys.assign(mentions=np.bincount(codes[in_key], minlength=len(keys)).astype("int64"))
     # record-level counts and shares: each record counts once per key, however often it mentions it
-    dk, pos = distinct["k"].to_numpy(), distinct["pos"].to_numpy()
-    named = ~m["record_id"].isna().to_numpy()[distinct["row"].to_numpy()]
     out["records"] = np.bincount(dk[named], minlength=len(keys)).astype("int64")
     found = pos >= 0
     is_neg = np.zeros(len(dk), dtype="float64")
-    is_neg[found] = (rec["sentiment"] == "neg").to_numpy(dtype=bool, na_value=False)[pos[found]]
+    is_neg[found] = record_neg[pos[found]]
     rating = np.full(len(dk), np.nan)
-    rating[found] = rec["rating_norm"].to_numpy(dtype="float64", na_value=np.nan)[pos[found]]
+    rating[found] = record_rating[pos[found]]
     out["negative_share"] = pd.Series(is_neg).groupby(dk).mean().reindex(range(len(keys))).to_numpy()
     out["avg_rating_norm"] = pd.Series(rating).groupby(dk).mean().reindex(range(len(keys))).to_numpy()
     stage_totals = out.groupby(["stage", "polarity"])["mentions"].transform("sum")
@@ -113,10 +127,17 @@ def pain_points(
     ]
     out["status"] = [t[0] for t in tested]
     out["p_value"] = [t[1] for t in tested]
+    return out
 
+
+def with_examples(out: pd.DataFrame, best: pd.DataFrame, sentences: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
+    """``point_counts`` rows + example record ids and quotes, in the table's order and columns.
+    ``best``: the example mentions (KEY, record_id, sentence_index) in ``example_mentions`` order;
+    ``sentences``: record_id, sentence_index and text of (at least) their sentences."""
+    key = KEY
     # examples: each key's most confident mentions, one per record, ties by record id
     quotes = sentences[["record_id", "sentence_index", "text"]]
-    best = example_mentions(m).merge(quotes, on=["record_id", "sentence_index"], how="left")
+    best = best.merge(quotes, on=["record_id", "sentence_index"], how="left")
     best["text"] = best["text"].fillna("").astype(str)
     examples = best.groupby(key, sort=False).agg(example_record_ids=("record_id", list),
                                                  example_quotes=("text", list))
@@ -139,13 +160,25 @@ def example_mentions(mentions: pd.DataFrame) -> pd.DataFrame:
     codes, _ = key_codes(mentions)
     rid, _ = pd.factorize(mentions["record_id"], sort=True)
     rid = np.where(rid < 0, np.iinfo(np.int64).max, rid)          # a missing id sorts last, like NaN
-    order = pd.DataFrame({"c": mentions["confidence"].to_numpy(dtype="float64", na_value=np.nan), "r": rid}).sort_values(
-        ["c", "r"], ascending=[False, True], kind="stable").index.to_numpy()
-    k, r = codes[order], rid[order]
-    keep = (k >= 0) & ~pd.DataFrame({"k": k, "r": r}).duplicated().to_numpy()
+    return mentions.iloc[example_rows(codes, rid, mentions["confidence"].to_numpy(dtype="float64", na_value=np.nan))]
+
+
+def example_rows(codes: np.ndarray, rank: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+    """Positions of the example mentions (see ``example_mentions``) from each mention's key code
+    (-1: none), record rank (the record ids' sort order; a missing id ranks last) and confidence,
+    in the order (confidence descending, NaN last; record rank; position)."""
+    order = np.lexsort((rank, -confidence))   # stable: equal (confidence, rank) keep their positions
+    k, r = codes[order], rank[order]
+    # the first (best) mention of each (key, record); a missing id is one record
+    by = np.lexsort((r, k))                   # stable: a (key, record)'s best mention comes first
+    kb, rb = k[by], r[by]
+    keep = np.zeros(len(order), dtype=bool)
+    keep[by[np.r_[True, (kb[1:] != kb[:-1]) | (rb[1:] != rb[:-1])]]] = True
+    del by, kb, rb
+    keep &= k >= 0
     order, k = order[keep], k[keep]
     nth = pd.Series(k).groupby(k).cumcount().to_numpy()
-    return mentions.iloc[order[nth < EXAMPLES]]
+    return order[nth < EXAMPLES]
 
 
 def key_codes(mentions: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -185,25 +218,45 @@ def journey_map(
 ) -> pd.DataFrame:
     """One row per stage in taxonomy order (plus ``unmapped`` last). ``records.stages`` may be
     lists or an Arrow list column; ``sentences`` needs only ``stage`` and ``sentiment``."""
-    rows = []
     stages = records["stages"]
     lists = pa.array(stages) if isinstance(stages.dtype, pd.ArrowDtype) else pa.array(
         stages.to_numpy(dtype=object), type=pa.list_(pa.string()), from_pandas=True)
-    # records x their stages (a record once per listed stage, in record order), like explode("stages")
+    sentence_counts = {}
+    for stage_id in [*taxonomy.stage_ids, UNMAPPED_STAGE]:
+        sents = sentences[sentences["stage"] == stage_id]
+        sentence_counts[stage_id] = (len(sents), int((sents["sentiment"] == "neg").sum()),
+                                     int((sents["sentiment"] == "pos").sum()))
+    return journey_rows(stage_records(lists, taxonomy), records["rating_norm"].to_numpy(dtype="float64", na_value=np.nan),
+                        records["nps"].to_numpy(dtype="float64", na_value=np.nan), sentence_counts, points, taxonomy)
+
+
+def stage_records(lists: pa.Array | pa.ChunkedArray, taxonomy: Taxonomy, offset: int = 0) -> dict[str, np.ndarray]:
+    """Per stage (taxonomy order, then ``unmapped``): the rows (+ ``offset``) of the records whose
+    ``stages`` list names it, a record once per listed stage, in record order (like
+    ``explode("stages")``); ``unmapped``: the records with no stage at all."""
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks() if lists.num_chunks != 1 else lists.chunk(0)
     parent = pc.list_parent_indices(lists).to_numpy()
     flat = pc.list_flatten(lists)
-    no_stage = np.flatnonzero(pc.fill_null(pc.list_value_length(lists), 0).to_numpy() == 0)
-    rating = records["rating_norm"].to_numpy(dtype="float64", na_value=np.nan)
-    nps = records["nps"].to_numpy(dtype="float64", na_value=np.nan)
+    rows = {}
+    for stage_id in taxonomy.stage_ids:
+        rows[stage_id] = parent[pc.fill_null(pc.equal(flat, stage_id), False).to_numpy(zero_copy_only=False)] + offset
+    rows[UNMAPPED_STAGE] = np.flatnonzero(pc.fill_null(pc.list_value_length(lists), 0).to_numpy() == 0) + offset
+    return rows
+
+
+def journey_rows(stage_rows: dict[str, np.ndarray], rating: np.ndarray, nps: np.ndarray,
+                 sentence_counts: dict[str, tuple[int, int, int]], points: pd.DataFrame,
+                 taxonomy: Taxonomy) -> pd.DataFrame:
+    """The journey map from each stage's record rows (``stage_records``) into the period's ``rating``
+    and ``nps`` arrays, and its sentence counts (sentences, negative, positive)."""
+    rows = []
     for order, stage_id in enumerate([*taxonomy.stage_ids, UNMAPPED_STAGE]):
-        sents = sentences[sentences["stage"] == stage_id]
-        if stage_id == UNMAPPED_STAGE:
-            at = no_stage
-        else:
-            at = parent[pc.fill_null(pc.equal(flat, stage_id), False).to_numpy(zero_copy_only=False)]
+        at = stage_rows.get(stage_id, np.empty(0, dtype=np.int64))
         recs = pd.DataFrame({"rating_norm": rating[at], "nps": nps[at]})
-        neg = float((sents["sentiment"] == "neg").mean()) if len(sents) else np.nan
-        pos = float((sents["sentiment"] == "pos").mean()) if len(sents) else np.nan
+        n_sents, n_neg, n_pos = sentence_counts.get(stage_id, (0, 0, 0))
+        neg = n_neg / n_sents if n_sents else np.nan
+        pos = n_pos / n_sents if n_sents else np.nan
         stage_points = points[points["stage"] == stage_id] if not points.empty else points
 
         def top(polarity: str, stage_points=stage_points) -> list[str]:
@@ -217,10 +270,10 @@ def journey_map(
             "stage": stage_id,
             "stage_name": taxonomy.stage_name(stage_id),
             "records": len(recs),
-            "sentences": len(sents),
+            "sentences": n_sents,
             "negative_share": neg,
             "positive_share": pos,
-            "sentiment_index": 100.0 * (pos - neg) if len(sents) else np.nan,
+            "sentiment_index": 100.0 * (pos - neg) if n_sents else np.nan,
             "avg_rating_norm": float(recs["rating_norm"].mean()) if recs["rating_norm"].notna().any() else np.nan,
             "nps": nps_score(recs["nps"]),
             "top_pain_points": top("pain"),

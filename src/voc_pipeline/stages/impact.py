@@ -51,21 +51,28 @@ def add_impact(points: pd.DataFrame, records: pd.DataFrame, mentions: pd.DataFra
     # Vectorised form of mean_lift / nps_lift over every key at once: per key, the scored records
     # of the theme and their rating sum (NPS: promoters and detractors) against the period totals.
     # Over integer codes (key code, record position), not string joins.
-    key = KEY
     codes, keys = key_codes(mentions)
     distinct, rec = distinct_key_records(mentions, codes, records[["record_id", "rating_norm", "nps"]])
-    rating = rec["rating_norm"].astype("float64")
-    nps = rec["nps"].astype("float64")
-    theme = distinct[distinct["pos"] >= 0]          # an inner join: keys of records in the period
-    pos = theme["pos"].to_numpy()
+    return impact_columns(out, keys, distinct["k"].to_numpy(), distinct["pos"].to_numpy(),
+                          rec["rating_norm"].astype("float64"), rec["nps"].astype("float64"))
+
+
+def impact_columns(out: pd.DataFrame, keys: pd.DataFrame, dk: np.ndarray, pos: np.ndarray, rating: pd.Series,
+                   nps: pd.Series) -> pd.DataFrame:
+    """``out`` (pain-point rows, KEY columns) + the impact columns, from the distinct (key, record)
+    pairs (``dk`` key code into ``keys``, ``pos`` the record's row in ``rating`` / ``nps``, -1: not
+    in the period) and the period's records without repeated ids (``rating``, ``nps``)."""
+    key = KEY
+    theme = pos >= 0                                # an inner join: keys of records in the period
+    k, pos = dk[theme], pos[theme]
     t_rating = rating.to_numpy()[pos]
     t_nps = nps.to_numpy()[pos]
     per_key = pd.DataFrame({
         "rated": ~np.isnan(t_rating), "rating_sum": np.nan_to_num(t_rating, nan=0.0), "answered": ~np.isnan(t_nps),
         "promoter": t_nps >= 9, "detractor": t_nps <= 6,
-    }).groupby(theme["k"].to_numpy()).agg(impact_records=("rated", "sum"), rating_sum=("rating_sum", "sum"),
-                                          nps_records=("answered", "sum"), promoters=("promoter", "sum"),
-                                          detractors=("detractor", "sum"))
+    }).groupby(k).agg(impact_records=("rated", "sum"), rating_sum=("rating_sum", "sum"),
+                      nps_records=("answered", "sum"), promoters=("promoter", "sum"),
+                      detractors=("detractor", "sum"))
     per_key = keys.iloc[per_key.index].reset_index(drop=True).join(per_key.reset_index(drop=True))
     t = out[key].merge(per_key, on=key, how="left").fillna(0)
     n_rated, total = int(rating.notna().sum()), float(rating.sum())
