@@ -2,11 +2,15 @@
 
 * ``source/*.txt`` -> ``commerce_dev.jsonl`` (ids ``cd-NNNN``): short lines, mostly one sentence;
 * ``source_reviews/*.txt`` -> ``commerce_reviews_dev.jsonl`` (ids ``crd-NNNN``): whole reviews,
-  tickets and chat messages of 2-5 sentences, scored per record the way the pipeline does.
+  tickets and chat messages of 2-5 sentences, scored per record the way the pipeline does;
+* ``source_spans/*.txt`` -> ``commerce_spans_dev.jsonl`` (ids ``csd-NNNN``): sentences with aspect /
+  opinion spans, polarity and stage, in the markup and schema of data/eval/commerce_spans.jsonl (the
+  markup is parsed by data/eval/build_eval_sets.py's own ``parse_span_line``, so both sets read alike).
 
     .venv/bin/python data/dev/build_dev_set.py
 
 Source line: ``N|P|U`` (neg/pos/neu) ``|`` rating 1-5 or ``-`` ``|`` text; ``//`` starts a comment.
+Span source line: ``N|P|U`` ``|`` annotated text ``[|`` tags ``]`` (data/eval/README.md, "Source markup").
 Ids are numbered in file order (files sorted by name), so adding lines at the end keeps old ids.
 """
 
@@ -23,6 +27,9 @@ SOURCE_REVIEWS = HERE / "source_reviews"
 OUT_REVIEWS = HERE / "commerce_reviews_dev.jsonl"
 #: (source folder, output file, id prefix) of every set this script builds
 SETS = ((SOURCE, OUT, "cd"), (SOURCE_REVIEWS, OUT_REVIEWS, "crd"))
+SOURCE_SPANS = HERE / "source_spans"
+OUT_SPANS = HERE / "commerce_spans_dev.jsonl"
+EVAL_BUILDER = HERE.parent / "eval" / "build_eval_sets.py"
 LABELS = {"N": "neg", "U": "neu", "P": "pos"}
 
 
@@ -53,11 +60,56 @@ def build(source: Path = SOURCE, prefix: str = "cd") -> list[dict]:
     return rows
 
 
+def _eval_builder():
+    """data/eval/build_eval_sets.py as a module: its span-markup parser is the one this set uses."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_build_eval_sets", EVAL_BUILDER)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_spans(source: Path = SOURCE_SPANS, prefix: str = "csd") -> list[dict]:
+    """Span rows in the schema of data/eval/commerce_spans.jsonl (offsets computed, never typed)."""
+    ev = _eval_builder()
+    rows = []
+    for path in sorted(source.glob("*.txt")):
+        for no, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            line = raw.strip()
+            if not line or line.startswith("//"):
+                continue
+            where = f"{path.name}:{no}"
+            fields = line.split("|")
+            if len(fields) not in (2, 3) or fields[0] not in LABELS:
+                raise SourceError(f"{where}: expected 'N|P|U' + '|' + annotated text [+ '|' + tags]: {line!r}")
+            try:
+                text, mentions = ev.parse_span_line(fields[1].strip(), where)
+            except ev.AnnotationError as exc:
+                raise SourceError(str(exc)) from exc
+            tags = [t.strip() for t in fields[2].split(",") if t.strip()] if len(fields) == 3 else []
+            if set(tags) - ev.KNOWN_TAGS:
+                raise SourceError(f"{where}: unknown tag(s) {sorted(set(tags) - ev.KNOWN_TAGS)}")
+            if any(m["aspect"] is None for m in mentions):
+                tags.append("implicit_aspect")
+            for m in mentions:  # the offsets slice their spans (the parser computes them; checked anyway)
+                assert m["aspect"] is None or text[m["aspect_start"]:m["aspect_end"]] == m["aspect"], where
+                assert text[m["opinion_start"]:m["opinion_end"]] == m["opinion"], where
+            rows.append({"id": f"{prefix}-{len(rows) + 1:04d}", "text": text, "sentiment": LABELS[fields[0]],
+                         "mentions": mentions, "tags": sorted(set(tags))})
+    return rows
+
+
+def _write(out: Path, rows: list[dict]) -> None:
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    print(f"{out.name}: {len(rows)} rows")
+
+
 def main() -> int:
     for source, out, prefix in SETS:
-        rows = build(source, prefix)
-        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        print(f"{out.name}: {len(rows)} rows")
+        _write(out, build(source, prefix))
+    _write(OUT_SPANS, build_spans())
     return 0
 
 

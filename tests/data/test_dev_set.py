@@ -104,3 +104,53 @@ def test_no_reviews_dev_text_or_sentence_equals_an_eval_or_dev_text() -> None:
 
 def test_reviews_dev_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
     assert builder.build(builder.SOURCE_REVIEWS, "crd") == _rows(REVIEWS_DEV)
+
+
+# ----------------------------------------------------------------------------- the span dev set
+
+SPANS_DEV = ROOT / "data" / "dev" / "commerce_spans_dev.jsonl"
+
+
+def test_spans_dev_is_valid_by_the_eval_checker() -> None:
+    """Same schema, markup rules and minima as data/eval/commerce_spans.jsonl (scripts/check_eval_sets.py)."""
+    checker = load_script("check_eval_sets", ROOT / "scripts" / "check_eval_sets.py")
+    errors, stats = checker.check_spans(SPANS_DEV)
+    assert errors == []
+    assert stats["sentences"] >= 250
+    assert all(s["pain"] and s["praise"] for s in stats["stages"].values())
+
+
+def test_spans_dev_offsets_slice_their_spans_and_ids_are_sequential() -> None:
+    rows = _rows(SPANS_DEV)
+    for i, row in enumerate(rows, 1):
+        assert row["id"] == f"csd-{i:04d}"
+        text = row["text"]
+        for m in row["mentions"]:
+            if m["aspect"] is None:
+                assert m["aspect_start"] is None and m["aspect_end"] is None
+            else:
+                assert text[m["aspect_start"]:m["aspect_end"]] == m["aspect"]
+            assert text[m["opinion_start"]:m["opinion_end"]] == m["opinion"]
+        starts = [m["opinion_start"] for m in row["mentions"]]
+        assert starts == sorted(starts)
+
+
+def test_no_spans_dev_text_equals_an_eval_or_other_dev_text() -> None:
+    """Fusion variants are chosen on this set and scored on data/eval: no sentence may be in both."""
+    rows = _rows(SPANS_DEV)
+    forbidden = _eval_texts() | {_norm(r["text"]) for p in (DEV, REVIEWS_DEV) for r in _rows(p)}
+    assert [r["id"] for r in rows if _norm(r["text"]) in forbidden] == []
+
+
+def test_spans_dev_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
+    assert builder.build_spans() == _rows(SPANS_DEV)
+
+
+def test_spans_dev_has_aspects_the_lexicon_does_not_know() -> None:
+    """The set can show whether a fusion generalises: some gold aspects are in no lexicon."""
+    from voc_pipeline.models.weak import Lexicon
+
+    lex = Lexicon.load(domain_yaml=ROOT / "src" / "voc_pipeline" / "resources" / "domains" / "commerce.yaml")
+    aspects = [m["aspect"] for r in _rows(SPANS_DEV) for m in r["mentions"] if m["aspect"]]
+    unknown = [a for a in aspects if not any(w in lex.aspects for w in [a.replace(" ", ""), *a.split()])]
+    assert len(unknown) >= 30
