@@ -33,7 +33,6 @@ from voc_pipeline.io.dataset import (
     OutputDataset,
     Staging,
     release_freed_memory,
-    to_pandas_compact,
     use_system_memory_pool,
 )
 from voc_pipeline.schema import TABLE_SCHEMAS
@@ -154,7 +153,9 @@ class Stages:
             model_path = str(config.resolve(config.model.path)) if config.model.path else None
             self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size,
                                      backend=config.model.backend)
-            self.tagger = Tagger(self.model, record_pass=config.model.record_pass)
+            self.tagger = Tagger(self.model, record_pass=config.model.record_pass,
+                                 span_fusion=config.model.span_fusion,
+                                 domain_yaml=domain_path(config.domain, config.base_dir))
         self.model_info = ({"id": self.model.model_id, "hash": self.model.model_hash,
                             "backend": self.model.backend_name} if self.model is not None else None)
 
@@ -387,7 +388,8 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
     only for the example quotes chosen (a filtered scan of the staged sentences); the journeys
     window is read when the journeys are built (not held beside the other tables), keys
     dictionary-encoded straight from the files."""
-    from voc_pipeline.stages import impact, omnichannel, trends
+    from voc_pipeline.stages import omnichannel, trends
+    from voc_pipeline.stages import period as period_tables
 
     all_periods = sorted(set(dataset.periods()) | run_periods)
     last_run = max(run_periods) if run_periods else ""
@@ -407,24 +409,29 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
             previous_jm = dataset.read("journey_map", p)
             known |= trends.keys_of(points)
             continue
-        records = to_pandas_compact(staging.read_arrow("records", p, ["record_id", "sentiment", "rating_norm", "nps",
-                                                                      "stages"]))
-        n_records = len(records)
-        sentences = to_pandas_compact(staging.read_arrow("sentences", p, ["stage", "sentiment"]),
-                                      dictionary=("stage", "sentiment"))
-        mentions = staging.read(
-            "mentions", p,
-            ["record_id", "sentence_index", "aspect", "opinion", "keyword", "polarity", "stage", "confidence"],
-        )
-        quotes = staging.read_sentences(p, aggregate.example_sentences(mentions))
-        points = aggregate.pain_points(records, quotes, mentions, taxonomy, previous)
-        points = impact.add_impact(points, records, mentions)
-        jm = aggregate.journey_map(records, sentences, points, taxonomy)
-        del sentences, quotes, records
+        # the period's staged parts one file at a time, reduced to codes and counts (stages/period.py)
+        tables = period_tables.PeriodTables(taxonomy)
+        for part in staging.parts("records", p, period_tables.RECORD_COLUMNS):
+            tables.add_records(part)
+        for part in staging.parts("sentences", p, period_tables.SENTENCE_COLUMNS):
+            tables.add_sentences(part)
+        for part in staging.parts("mentions", p, period_tables.MENTION_COLUMNS):
+            tables.add_mentions(part)
+        n_records = tables.records
+        quotes = staging.read_sentences(p, tables.example_pairs())
+        points, jm = tables.tables(quotes, previous)
+        del quotes, tables
+        release_freed_memory()
         jm = trends.journey_trend(jm, previous_jm, previous.period if previous else None)
         staging.write("pain_points", p, points)
         staging.write("journey_map", p, jm)
         staging.write("alerts", p, trends.alerts(p, points, jm, previous, n_records))
+        # candidates look at the mentions of their keys only: those rows, part by part
+        keys = period_tables.candidate_keys(points, known if previous else None)
+        mentions = [period_tables.candidate_mentions(part, keys)
+                    for part in staging.parts("mentions", p, period_tables.CANDIDATE_MENTION_COLUMNS)] if keys else []
+        mentions = (pa.concat_tables(mentions) if mentions else TABLE_SCHEMAS["mentions"].empty_table().select(
+            period_tables.CANDIDATE_MENTION_COLUMNS)).to_pandas()
         staging.write("pain_point_candidates", p, trends.candidates(p, points, mentions, known if previous else None))
         del mentions
         release_freed_memory()
@@ -437,31 +444,58 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
         known |= trends.keys_of(points)
 
 
-def _lookback(staging: Staging, dataset: OutputDataset, run_periods: set[str], periods: list[str]) -> pa.Table:
+def _lookback(staging: Staging, dataset: OutputDataset, run_periods: set[str], periods: list[str],
+              merge_every: int = 65_536) -> pa.Table:
     """The records of ``periods`` that journeys need, with their period. Customer keys, channels,
     sentiments and periods are dictionary-encoded against one dictionary per column for the whole
-    window (a 64-character key costs 4 bytes per record; each distinct key is stored once)."""
+    window (a 64-character key costs 4 bytes per record; each distinct key is stored once).
+
+    Read one part file at a time, the encoded columns decoded as dictionaries; each part's own
+    dictionaries are merged into the window's every ``merge_every`` values: the window's strings
+    are never all held at once."""
     from voc_pipeline.stages import omnichannel
 
-    encoded = ("customer_key", "channel", "sentiment", "period")
+    encoded = ("customer_key", "channel", "sentiment")
     dictionaries = {name: pa.array([], type=pa.string()) for name in encoded}
-    codes: dict[str, list[np.ndarray]] = {name: [] for name in encoded}
-    plain: dict[str, list[pa.ChunkedArray]] = {"record_id": [], "created_at": [], "stages": []}
-    for q in periods:
+    codes: dict[str, list[np.ndarray]] = {name: [] for name in (*encoded, "period")}
+    pending: dict[str, list[tuple[pa.Array, np.ndarray]]] = {name: [] for name in encoded}
+    plain: dict[str, list[pa.Array]] = {"record_id": [], "created_at": [], "stages": []}
+
+    def merge(name: str) -> None:
+        if not pending[name]:
+            return
+        remap, dictionaries[name] = _encode_into(pa.concat_arrays([d for d, _ in pending[name]]), dictionaries[name])
+        at = 0
+        for local, indices in pending[name]:
+            part_map = remap[at:at + len(local)]
+            codes[name].append(np.where(indices >= 0, part_map[np.maximum(indices, 0)] if len(local) else -1,
+                                        -1).astype(np.int32))
+            at += len(local)
+        pending[name] = []
+
+    for i, q in enumerate(periods):
         source = staging if q in run_periods else dataset
-        part = source.read_arrow("records", q, omnichannel.RECORD_COLUMNS)
-        for name in plain:
-            plain[name].append(part.column(name))
-        for name in encoded:
-            values = part.column(name) if name != "period" else pa.array([q] * min(part.num_rows, 1), type=pa.string())
-            c, dictionaries[name] = _encode_into(values, dictionaries[name])
-            codes[name].append(np.repeat(c, part.num_rows) if name == "period" and len(c) else c)
-        del part
+        for part in source.parts("records", q, omnichannel.RECORD_COLUMNS, dictionary=encoded):
+            for name in plain:
+                plain[name].extend(part.column(name).chunks)
+            part = part.unify_dictionaries()
+            for name in encoded:
+                column = part.column(name)
+                local = column.chunk(0).dictionary if column.num_chunks else pa.array([], type=pa.string())
+                indices = np.concatenate([pc.fill_null(c.indices, -1).to_numpy().astype(np.int32)
+                                          for c in column.chunks]) if column.num_chunks else np.empty(0, np.int32)
+                pending[name].append((local.cast(pa.string()), indices))
+                if sum(len(d) for d, _ in pending[name]) >= merge_every:
+                    merge(name)
+            codes["period"].append(np.full(part.num_rows, i, dtype=np.int32))
+            del part
+    for name in encoded:
+        merge(name)
+    dictionaries["period"] = pa.array(periods, type=pa.string())
     columns = {}
     for name in [*omnichannel.RECORD_COLUMNS, "period"]:
         if name in plain:
-            columns[name] = pa.chunked_array([c for part in plain[name] for c in part.chunks],
-                                             type=TABLE_SCHEMAS["records"].field(name).type)
+            columns[name] = pa.chunked_array(plain[name], type=TABLE_SCHEMAS["records"].field(name).type)
         else:
             columns[name] = pa.chunked_array(
                 [pa.DictionaryArray.from_arrays(pa.array(c, mask=c < 0), dictionaries[name]) for c in codes[name]],

@@ -160,14 +160,24 @@ class Staging:
                    filter: pc.Expression | None = None, dictionary: tuple[str, ...] = ()) -> pa.Table:
         return _read_arrow(self.root / table / f"period={period}", table, columns, filter, dictionary)
 
+    def parts(self, table: str, period: str, columns: list[str] | None = None,
+              filter: pc.Expression | None = None, dictionary: tuple[str, ...] = ()) -> Iterator[pa.Table]:
+        """The staged partition one part file at a time, in the order ``read_arrow`` reads them:
+        aggregation holds one part's rows, not the period's."""
+        return _parts(self.root / table / f"period={period}", table, columns, filter, dictionary)
+
     def read_sentences(self, period: str, pairs: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-        """The staged sentences of the given (record_id, sentence_index) pairs only (a filtered scan:
-        only matching rows are kept), in file order; ``columns`` default record_id, sentence_index, text."""
+        """The staged sentences of the given (record_id, sentence_index) pairs only (a filtered scan,
+        one part file at a time: only matching rows are kept), in file order; ``columns`` default
+        record_id, sentence_index, text."""
         columns = columns or ["record_id", "sentence_index", "text"]
         wanted = pairs[["record_id", "sentence_index"]].drop_duplicates()
         ids = pa.array(wanted["record_id"].unique(), type=pa.string())
-        data = self.read_arrow("sentences", period, list(dict.fromkeys(["record_id", "sentence_index", *columns])),
-                               filter=pc.field("record_id").isin(ids))
+        read = list(dict.fromkeys(["record_id", "sentence_index", *columns]))
+        found = [part for part in self.parts("sentences", period, read, filter=pc.field("record_id").isin(ids))
+                 if part.num_rows]
+        schema = TABLE_SCHEMAS["sentences"]
+        data = pa.concat_tables(found) if found else schema.empty_table().select(read)
         frame = data.to_pandas()
         if frame.empty:
             return frame[columns]
@@ -199,6 +209,22 @@ def _read_arrow(folder: Path | None, table: str, columns: list[str] | None,
     if limit is not None:
         return data.head(limit, columns=columns, filter=filter)
     return data.to_table(columns=columns, filter=filter)
+
+
+def _parts(folder: Path | None, table: str, columns: list[str] | None, filter: pc.Expression | None = None,
+           dictionary: tuple[str, ...] = ()) -> Iterator[pa.Table]:
+    """A partition one part file at a time (file order), read on this thread: a whole partition read
+    at once decodes every file in parallel and leaves that much freed memory in the heap."""
+    if folder is None or not folder.is_dir():
+        return
+    schema = TABLE_SCHEMAS[table]
+    for name in dictionary:
+        i = schema.get_field_index(name)
+        schema = schema.set(i, pa.field(name, pa.dictionary(pa.int32(), schema.field(i).type)))
+    fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=list(dictionary)))
+    data = ds.dataset(folder, format=fmt, schema=schema)
+    for fragment in data.get_fragments():
+        yield fragment.to_table(columns=columns, filter=filter, schema=data.schema, use_threads=False)
 
 
 def _one_chunk(array: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -345,6 +371,12 @@ class OutputDataset:
         string columns dictionary-encoded, the first ``limit`` rows only (reads no further)."""
         return _retry(lambda: _read_arrow(self.committed_view().folder(table, period), table, columns, filter,
                                           dictionary, limit))
+
+    def parts(self, table: str, period: str, columns: list[str] | None = None,
+              dictionary: tuple[str, ...] = ()) -> Iterator[pa.Table]:
+        """A committed partition one part file at a time (see ``Staging.parts``). The folder is
+        looked up once: a commit racing the reader can make a later part unreadable."""
+        return _parts(self.committed_view().folder(table, period), table, columns, dictionary=dictionary)
 
     def carry_over(self, staging: Staging, period: str, replaced_files: set[str]) -> int:
         """Copy a committed period's rows that came from files *not* in this run into staging.

@@ -150,7 +150,12 @@ def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
         return sorted((n for b, n in enumerate(stage_names) if int(mask) >> b & 1), key=lambda s: (order(s), s))
 
     # path: "channel:stage/stage" per record (unmapped when it has no mapped stage)
-    combo_codes, combo_values = pd.factorize(pd.MultiIndex.from_arrays([chan, masks]))
+    if masks.dtype != object and masks.dtype.itemsize <= 4:   # (channel, stages) as one int64: no tuples
+        width = 1 << (8 * masks.dtype.itemsize)
+        combo_codes, combined = pd.factorize((chan.astype(np.int64) + 1) * width + masks.astype(np.int64))
+        combo_values = zip((combined // width - 1).tolist(), (combined % width).tolist(), strict=True)
+    else:
+        combo_codes, combo_values = pd.factorize(pd.MultiIndex.from_arrays([chan, masks]))
     del chan, masks
     steps = pa.array([f"{channel_names[c]}:{'/'.join(names_of(m)) or UNMAPPED_STAGE}" for c, m in combo_values],
                      type=pa.string())

@@ -167,13 +167,12 @@ def _most_common(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series
     return result
 
 
-def candidates(period: str, points: pd.DataFrame, mentions: pd.DataFrame, known: set[tuple[str, str]] | None,
-               min_mentions: int = MIN_CANDIDATE_MENTIONS) -> pd.DataFrame:
-    """Keys first seen this period (not in ``known``, the keys of every earlier period) or only placed
-    on ``unmapped``, with at least ``min_mentions`` mentions in the period (all stages together).
-    ``known=None`` means there is no earlier period: nothing is "new" then, only unmapped keys count."""
+def candidate_points(points: pd.DataFrame, known: set[tuple[str, str]] | None,
+                     min_mentions: int = MIN_CANDIDATE_MENTIONS) -> pd.DataFrame:
+    """The pain-point rows of the candidate keys (see ``candidates``): only their mentions are
+    looked at, so a caller reading mentions part by part keeps only these keys' rows."""
     if points.empty:
-        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+        return points
     # only keys with the volume to be candidates are looked at (a period has thousands of keys)
     pair = ["keyword", "polarity"]
     points = points[points.groupby(pair)["mentions"].transform("sum") >= min_mentions]
@@ -182,9 +181,18 @@ def candidates(period: str, points: pd.DataFrame, mentions: pd.DataFrame, known:
     keep = keep.to_numpy(dtype=bool, copy=True)
     if known is not None:
         keep |= ~pd.MultiIndex.from_frame(points[pair]).isin(list(known))
-    points = points[keep]
+    return points[keep]
+
+
+def candidates(period: str, points: pd.DataFrame, mentions: pd.DataFrame, known: set[tuple[str, str]] | None,
+               min_mentions: int = MIN_CANDIDATE_MENTIONS) -> pd.DataFrame:
+    """Keys first seen this period (not in ``known``, the keys of every earlier period) or only placed
+    on ``unmapped``, with at least ``min_mentions`` mentions in the period (all stages together).
+    ``known=None`` means there is no earlier period: nothing is "new" then, only unmapped keys count."""
+    points = candidate_points(points, known, min_mentions)
     if points.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    pair = ["keyword", "polarity"]
     # Per key, vectorised (a period has hundreds of candidates; a pandas loop per key cost ~1 ms each).
     keys = pd.MultiIndex.from_frame(points[pair])
     grouped = points.groupby(pair, sort=True)
