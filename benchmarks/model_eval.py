@@ -11,7 +11,7 @@
   model sequence (``text``); the ``*_record`` keys score what ``voc-pipeline run`` writes in
   records.sentiment (Kiwi sentences, the model per sentence, then ``model.record_pass``: ``record``;
   ``--record-pass`` picks it, default the config default); NSMC too (``nsmc_heldout_balanced_record``);
-* data/eval/commerce_spans.jsonl: span and stage F1, model vs the lexicon-only tagger;
+* data/eval/commerce_spans.jsonl: span and stage F1 of what `run` uses (the default model.span_fusion), the model alone and the lexicon-only tagger;
 * throughput vs the 12-layer 256-hidden fp32 reference (benchmarks/model_throughput.py).
 """
 
@@ -39,7 +39,7 @@ def main() -> None:
                     help="the record unit's model.record_pass (default: the config default)")
     args = ap.parse_args()
 
-    from voc_pipeline.config import domain_path
+    from voc_pipeline.config import ModelConfig, domain_path
     from voc_pipeline.models.card import write_card
     from voc_pipeline.models.corpus import LABEL2ID, group_split, load_training_file, shared_data_dir
     from voc_pipeline.models.evaluate import (
@@ -116,7 +116,12 @@ def main() -> None:
     cs = REPO / "data/eval/commerce_spans.jsonl"
     if cs.is_file() and cs.stat().st_size > 0:
         dom = domain_path("commerce")
-        res["spans"] = span_eval(cs, str(mdir), dom)
+        # the spans `run` makes mentions from (the default model.span_fusion), and the model's alone
+        fusion = ModelConfig().span_fusion
+        scored = span_eval(cs, str(mdir), dom, fusion=list(dict.fromkeys([fusion, "model"])))
+        res["spans"] = scored[fusion]
+        if fusion != "model":
+            res["spans_model_only"] = scored["model"]
         res["spans_lexicon_only"] = span_eval(cs, None, dom, lexicon_only=True)
         d = pd.read_json(cs, lines=True)
         score(d["text"], d["sentiment"].map(LABEL2ID), [0, 1, 2], "commerce_spans_sentiment")

@@ -115,24 +115,33 @@ def evaluate(
     record_pass: Annotated[str | None, typer.Option("--record-pass", help="with --unit record: the run's "
                                                     "model.record_pass (mean, whole, blend; default: the "
                                                     "config default)")] = None,
+    span_fusion: Annotated[str | None, typer.Option("--span-fusion", help="with --spans: the run's "
+                                                    "model.span_fusion (model, fill, lexicon_aspects, union; "
+                                                    "default: the config default)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object as the last line")] = False,
 ) -> None:
     """모델 평가 / score a labelled file: accuracy, macro-F1, ECE, texts/s (neg/pos-only files: binary)."""
     from voc_pipeline.models.evaluate import UNITS, evaluate_file, span_eval
-    from voc_pipeline.stages.tag import RECORD_PASSES
+    from voc_pipeline.stages.tag import RECORD_PASSES, SPAN_FUSIONS
 
     if unit not in UNITS:
         raise typer.BadParameter(f"one of {', '.join(UNITS)}", param_hint="--unit")
     if record_pass is not None and record_pass not in RECORD_PASSES:
         raise typer.BadParameter(f"one of {', '.join(RECORD_PASSES)}", param_hint="--record-pass")
+    if span_fusion is not None and span_fusion not in SPAN_FUSIONS:
+        raise typer.BadParameter(f"one of {', '.join(SPAN_FUSIONS)}", param_hint="--span-fusion")
     res = evaluate_file(str(model) if model else None, str(data), text_column, label_column, baseline=baseline,
                         batch_size=batch_size, unit=unit, record_pass=record_pass,
                         log=lambda m: typer.echo(m, err=True))
     if spans is not None:
-        from voc_pipeline.config import domain_path
+        from voc_pipeline.config import ModelConfig, domain_path
 
         dom = domain or domain_path("commerce")
-        res["spans"] = span_eval(spans, str(model) if model else None, dom)
+        fusion = span_fusion or ModelConfig().span_fusion
+        scored = span_eval(spans, str(model) if model else None, dom, fusion=list(dict.fromkeys([fusion, "model"])))
+        res["spans"] = scored[fusion]          # what `run` makes mentions from (model.span_fusion)
+        if fusion != "model":
+            res["spans_model_only"] = scored["model"]
         res["spans_lexicon_only"] = span_eval(spans, None, dom, lexicon_only=True)
     if as_json:
         typer.echo(json.dumps(res, ensure_ascii=False))
@@ -146,8 +155,10 @@ def evaluate(
         typer.echo(f"TF-IDF+LR baseline: accuracy {b['accuracy']:.4f}  macro-F1 {b['macro_f1']:.4f}  "
                    f"ECE {b['ece']:.4f}  (model/baseline macro-F1 {res['macro_f1_ratio_vs_baseline']})")
     if "spans" in res:
-        for name in ("spans", "spans_lexicon_only"):
+        for name in ("spans", "spans_model_only", "spans_lexicon_only"):
+            if name not in res:
+                continue
             s = res[name]
-            typer.echo(f"{name}: aspect F1 {s['asp']['overlap']['f1']:.3f}  opinion F1 {s['opn']['overlap']['f1']:.3f}  "
+            typer.echo(f"{name}{' (' + s['fusion'] + ')' if s.get('fusion') else ''}: aspect F1 {s['asp']['overlap']['f1']:.3f}  opinion F1 {s['opn']['overlap']['f1']:.3f}  "
                        f"all {s['all']['overlap']['f1']:.3f} (overlap; exact {s['all']['exact']['f1']:.3f})  "
                        f"stage F1 {s.get('stage', {}).get('f1', float('nan')):.3f}")

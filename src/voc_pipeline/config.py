@@ -81,6 +81,13 @@ class ModelConfig(_Strict):
         description="records.sentiment: mean = the length-weighted mean of the record's sentences; whole = "
                     "one more model pass over a record of 2+ sentences that fits the model's window (else the "
                     "mean); blend = the average of the two (stages/tag.py RECORD_PASSES, docs/model.md)")
+    span_fusion: Literal["model", "fill", "lexicon_aspects", "union"] = Field(
+        default="fill",
+        description="mentions from the model's spans fused with the lexicon's (the model directory's lexicon.yaml + "
+                    "the domain's stage keywords): model = the model's only; fill = plus the lexicon's aspect spans "
+                    "where the model tagged nothing; lexicon_aspects = the lexicon's aspects instead of the model's; "
+                    "union = fill plus the lexicon's opinion spans (stages/tag.py SPAN_FUSIONS; chosen on "
+                    "data/dev, docs/model.md 'Span fusion')")
 
 
 class PrivacyConfig(_Strict):

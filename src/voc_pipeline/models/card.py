@@ -59,6 +59,19 @@ def _origin_line(rep: dict) -> str:
             f"{loss[0]} → {loss[1]}); no downloaded weights.")
 
 
+def _onnx_inference(graph: Path) -> str:
+    """The int8 graph's quantization and calibration data, from the metadata ``export_onnx`` writes."""
+    from voc_pipeline.models.onnx_backend import graph_description
+
+    d = graph_description(graph)
+    if not d:   # graphs exported before the metadata: all were dynamic
+        return "ONNX Runtime over `model.int8.onnx` (Linear layers int8, dynamic quantization; no torch needed)"
+    line = f"ONNX Runtime over `model.int8.onnx` (no torch needed); quantization: {d.get('quantization', '?')}"
+    if d.get("calibration"):
+        line += f"\n- int8 calibration data (activation ranges only, no labels): {d['calibration']}"
+    return line
+
+
 def write_card(model_dir: str | Path, command: str | None = None) -> Path:
     model_dir = Path(model_dir)
     tr = json.loads((model_dir / "training_report.json").read_text(encoding="utf-8")) \
@@ -85,8 +98,7 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         "- heads: [CLS ⊕ mean-pool] → tanh → sentiment (3) and rating regression (aux); first subword of each morpheme → span (7)",
         f"- window: {conf.get('max_morphemes', '?')} morphemes / {conf.get('max_subwords', '?')} subwords (morphemes beyond: `O`, confidence 0)",
         f"- calibration temperature: {conf.get('calibration_temperature', 1.0):.4f}; CPU inference: "
-        + ("ONNX Runtime over `model.int8.onnx` (Linear layers int8, dynamic quantization; no torch needed)"
-           if (model_dir / "model.int8.onnx").is_file() else
+        + (_onnx_inference(model_dir / "model.int8.onnx") if (model_dir / "model.int8.onnx").is_file() else
            f"torch, int8 dynamic quantization of Linear layers = {conf.get('quantize_int8', False)}"),
         *_ngram_lines(model_dir, rep),
         f"- files: {size / 1e6:.1f} MB (weights stored fp16, loaded fp32)",
@@ -140,7 +152,10 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         s, lx = ev["spans"], ev.get("spans_lexicon_only", {})
         lines += ["", f"### Spans (data/eval/commerce_spans.jsonl, {s.get('n_sentences')} hand-labelled sentences; overlap match)",
                   "| | aspect F1 | opinion+polarity F1 | all F1 | all exact F1 | stage F1 |", "|---|---|---|---|---|---|"]
-        for name, d in (("model", s), ("lexicon only", lx)):
+        fusion = s.get("fusion", "model")
+        shown = ((f"model + lexicon (`{fusion}`, what `run` uses)", s), ("model only", ev.get("spans_model_only", {})),
+                 ("lexicon only", lx)) if fusion != "model" else (("model", s), ("lexicon only", lx))
+        for name, d in shown:
             if d:
                 lines.append(f"| {name} | {d['asp']['overlap']['f1']:.3f} | {d['opn']['overlap']['f1']:.3f} | "
                              f"{d['all']['overlap']['f1']:.3f} | {d['all']['exact']['f1']:.3f} | {d.get('stage', {}).get('f1', 0):.3f} |")

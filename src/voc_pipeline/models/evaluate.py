@@ -398,22 +398,45 @@ def _stage_of(text: str, kw: dict[str, str]) -> str | None:
 
 
 def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Path | None = None,
-              lexicon_only: bool = False) -> dict:
-    """Span F1 (aspect, opinion+polarity; overlap and exact) and stage F1 on hand-labelled sentences."""
+              lexicon_only: bool = False, fusion: str | Sequence[str] = "model") -> dict:
+    """Span F1 (aspect, opinion+polarity; overlap and exact) and stage F1 on hand-labelled sentences.
+
+    ``fusion``: how the model's spans are fused with the lexicon's (``stages.tag.SPAN_FUSIONS``; the
+    pipeline's ``model.span_fusion``, through the same ``fuse_span_labels``). A list of modes scores
+    each on one model pass and returns ``{mode: result}``. Ignored under ``lexicon_only``.
+    """
     from voc_pipeline.models.weak import Lexicon, weak_spans
+    from voc_pipeline.stages.tag import SPAN_FUSIONS, fuse_span_labels, fusion_lexicon
     from voc_pipeline.stages.tokenize import KiwiTokenizer
 
+    modes = [fusion] if isinstance(fusion, str) else list(fusion)
+    if bad := [m for m in modes if m not in SPAN_FUSIONS]:
+        raise ValueError(f"fusion must be one of {', '.join(SPAN_FUSIONS)}, not {bad}")
     rows = [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
     kt = KiwiTokenizer()
     toks = list(kt.kiwi.tokenize([r["text"] for r in rows]))
     morphs = [[(t.form, t.tag) for t in ts] for ts in toks]
     if lexicon_only:
         lex = Lexicon.load(domain_yaml=domain_yaml)
-        pred_labels = [weak_spans(m, lex) for m in morphs]
-    else:
-        from voc_pipeline.models.tagger import load_tagger
+        return _span_scores(rows, toks, [weak_spans(m, lex) for m in morphs], domain_yaml)
+    from voc_pipeline.models.tagger import load_tagger
 
-        pred_labels = load_tagger(model).predict(morphs).span_labels
+    tagger = load_tagger(model)
+    model_labels = tagger.predict(morphs).span_labels
+    lex = fusion_lexicon(tagger.path, domain_yaml) if set(modes) != {"model"} else None
+    lexicon_labels = [weak_spans(m, lex) for m in morphs] if lex is not None else None
+    results = {}
+    for mode in modes:
+        if mode == "model":
+            pred_labels = model_labels
+        else:
+            pred_labels = [fuse_span_labels(ml, ll, mode)[0] for ml, ll in zip(model_labels, lexicon_labels,
+                                                                                strict=True)]
+        results[mode] = {**_span_scores(rows, toks, pred_labels, domain_yaml), "fusion": mode}
+    return results[modes[0]] if isinstance(fusion, str) else results
+
+
+def _span_scores(rows: list[dict], toks, pred_labels, domain_yaml) -> dict:
     kw = stage_map(domain_yaml) if domain_yaml else {}
     counts = {k: [0, 0, 0, 0] for k in ("ASP", "OPN", "ALL")}  # tp_overlap, tp_exact, pred, gold
     st_tp = st_pred = st_gold = 0

@@ -32,6 +32,74 @@ CONTENTLESS_OPINIONS = frozenset({"하다", "되다", "한", "하", "되"})
 #: record when it has 2+ sentences and fits the window (else the mean); ``blend`` = the average of the two.
 RECORD_PASSES = ("mean", "whole", "blend")
 
+#: how the model's morpheme labels and the lexicon's (``models.weak.weak_spans``) are fused (config
+#: ``model.span_fusion``, docs/model.md "Span fusion"): ``model`` = the model's only; ``fill`` = plus
+#: every lexicon aspect span on morphemes the model left all O; ``lexicon_aspects`` = the model's
+#: aspects replaced by the lexicon's, its opinions kept; ``union`` = ``fill`` plus the lexicon's
+#: opinion spans on morphemes the model left all O.
+SPAN_FUSIONS = ("model", "fill", "lexicon_aspects", "union")
+#: the confidence of a morpheme labelled by the lexicon (a rule has no probability; 0.5 ranks it
+#: below a confident model span when examples are chosen by confidence)
+LEXICON_CONFIDENCE = 0.5
+_FUSION_KINDS = {"fill": ("ASP",), "lexicon_aspects": ("ASP",), "union": ("ASP", "NEG", "POS")}
+
+
+def _bio_spans(labels) -> list[tuple[str, int, int]]:
+    """(kind, first, end_exclusive) of each BIO span; a stray I- starts one (as ``decode_spans``)."""
+    out: list[tuple[str, int, int]] = []
+    kind: str | None = None
+    first = 0
+    for i, label in enumerate([*labels, "O"]):
+        tag, _, cls = label.partition("-")
+        continues = tag == "I" and cls == kind
+        if kind is not None and not continues:
+            out.append((kind, first, i))
+            kind = None
+        if tag in ("B", "I") and not continues:
+            kind, first = cls, i
+    return out
+
+
+def fuse_span_labels(model_labels, lexicon_labels, mode: str,
+                     confidence=None) -> tuple[list[str], list[float]]:
+    """One sentence's model BIO labels fused with the lexicon's under ``mode`` (SPAN_FUSIONS).
+
+    The one fusion the pipeline (``Tagger``) and ``models.evaluate.span_eval`` both use. Model spans
+    are never shortened or relabelled; under ``lexicon_aspects`` the model's aspect spans are
+    dropped. A lexicon span is added whole, and only where every one of its morphemes is O after the
+    model's spans are placed, so spans never overlap. Returns well-formed BIO labels and per-morpheme
+    confidences (the model's, ``LEXICON_CONFIDENCE`` on lexicon-added morphemes; ``confidence`` None
+    = 1.0 for the model's).
+    """
+    if mode not in SPAN_FUSIONS:
+        raise ValueError(f"span_fusion must be one of {', '.join(SPAN_FUSIONS)}, not {mode!r}")
+    n = len(model_labels)
+    conf = [1.0] * n if confidence is None else [float(c) for c in confidence]
+    if len(lexicon_labels) != n or len(conf) != n:
+        raise ValueError("model labels, lexicon labels and confidences must have one entry per morpheme")
+    spans = _bio_spans(model_labels)
+    if mode == "model":
+        added: list[tuple[str, int, int]] = []
+    else:
+        if mode == "lexicon_aspects":
+            spans = [s for s in spans if s[0] != "ASP"]
+        free = [True] * n
+        for _, a, b in spans:
+            free[a:b] = [False] * (b - a)
+        kinds = _FUSION_KINDS[mode]
+        added = []
+        for kind, a, b in _bio_spans(lexicon_labels):
+            if kind in kinds and all(free[a:b]):
+                added.append((kind, a, b))
+                free[a:b] = [False] * (b - a)
+    labels = ["O"] * n
+    for kind, a, b in spans + added:
+        labels[a] = f"B-{kind}"
+        labels[a + 1:b] = [f"I-{kind}"] * (b - a - 1)
+    for _, a, b in added:
+        conf[a:b] = [LEXICON_CONFIDENCE] * (b - a)
+    return labels, conf
+
 
 def temper(probs: np.ndarray, temperature: float) -> np.ndarray:
     """p ∝ p^(1/T) per row (a temperature on the log-probabilities): every argmax is kept, T < 1
@@ -195,11 +263,18 @@ class Tagger:
     """Stage wrapper: holds a loaded model and labels sentence frames from the tokenize stage;
     ``record_probabilities`` gives the records' probabilities under ``record_pass`` (RECORD_PASSES)."""
 
-    def __init__(self, model, record_pass: str = "mean") -> None:
+    def __init__(self, model, record_pass: str = "mean", span_fusion: str = "model", lexicon=None,
+                 domain_yaml=None) -> None:
         if record_pass not in RECORD_PASSES:
             raise ValueError(f"record_pass must be one of {', '.join(RECORD_PASSES)}, not {record_pass!r}")
+        if span_fusion not in SPAN_FUSIONS:
+            raise ValueError(f"span_fusion must be one of {', '.join(SPAN_FUSIONS)}, not {span_fusion!r}")
         self.model = model
         self.record_pass = record_pass
+        self.span_fusion = span_fusion
+        self.lexicon = lexicon
+        if span_fusion != "model" and lexicon is None:
+            self.lexicon = fusion_lexicon(getattr(model, "path", None), domain_yaml)
 
     def __call__(self, sentences: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """sentences (tokenize frame) -> (sentences + sentiment columns, mentions frame)."""
@@ -216,15 +291,24 @@ class Tagger:
         sentences["sentiment"] = [SENTIMENT_LABELS[i] for i in probs.argmax(axis=1)]
         sentences["sentiment_score"] = probs[:, 2] - probs[:, 0]
         rows: list[dict] = []
-        # most sentences carry no span at all: only the others are decoded, morpheme by morpheme
-        with_spans = np.flatnonzero(out.has_span())
+        # most sentences carry no span at all: only the others are decoded, morpheme by morpheme. A
+        # fusion that adds only aspects cannot make a mention where the model tagged no span (a
+        # mention needs an opinion), so it runs on the same sentences; ``union`` adds lexicon
+        # opinions, so it looks at every sentence.
+        fusion = self.span_fusion
+        with_spans = np.flatnonzero(out.has_span()) if fusion != "union" else np.arange(len(sentences))
         if len(with_spans):
             cols = [sentences[c].to_numpy() for c in ("record_id", "sentence_index", "forms", "tags", "lemmas",
                                                        "starts", "lens")]
+            if fusion != "model":
+                from voc_pipeline.models.weak import weak_spans
             for i in with_spans:
                 rid, idx, forms, tags, lemmas, starts, lens = (c[i] for c in cols)
-                rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens,
-                                                  out.labels_of(i), out.confidence_of(i)))
+                labels, confidence = out.labels_of(i), out.confidence_of(i)
+                if fusion != "model":
+                    lexicon_labels = weak_spans(list(zip(forms, tags, strict=True)), self.lexicon)
+                    labels, confidence = fuse_span_labels(labels, lexicon_labels, fusion, confidence)
+                rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens, labels, confidence))
         return sentences, pd.DataFrame(rows, columns=MENTION_FRAME_COLUMNS)
 
     def whole_records(self, sentences: pd.DataFrame) -> pd.DataFrame:
@@ -273,6 +357,17 @@ class Tagger:
         ``models.evaluate`` scores them (``--unit record``)."""
         return record_probabilities(record_ids, sentences, self.whole_records(sentences), self.record_pass,
                                     self.record_temperature)
+
+
+def fusion_lexicon(model_dir=None, domain_yaml=None):
+    """The lexicon a span fusion uses: the model directory's ``lexicon.yaml`` (the one its weak labels
+    were made from; the package's when the directory has none) plus the domain's stage keywords."""
+    from pathlib import Path
+
+    from voc_pipeline.models.weak import Lexicon
+
+    own = Path(model_dir) / "lexicon.yaml" if model_dir else None
+    return Lexicon.load(own if own is not None and own.is_file() else None, domain_yaml=domain_yaml)
 
 
 def record_probabilities(record_ids: pd.Series | list, sentences: pd.DataFrame,
