@@ -418,7 +418,11 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
         for part in staging.parts("mentions", p, period_tables.MENTION_COLUMNS):
             tables.add_mentions(part)
         n_records = tables.records
-        quotes = staging.read_sentences(p, tables.example_pairs())
+        pairs = tables.example_pairs()
+        release_freed_memory()   # what the codes' sorts and hash tables freed, before the next step
+        quotes = staging.read_sentences(p, pairs)
+        del pairs
+        release_freed_memory()
         points, jm = tables.tables(quotes, previous)
         del quotes, tables
         release_freed_memory()
@@ -428,20 +432,20 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
         staging.write("alerts", p, trends.alerts(p, points, jm, previous, n_records))
         # candidates look at the mentions of their keys only: those rows, part by part
         keys = period_tables.candidate_keys(points, known if previous else None)
-        mentions = [period_tables.candidate_mentions(part, keys)
-                    for part in staging.parts("mentions", p, period_tables.CANDIDATE_MENTION_COLUMNS)] if keys else []
+        mentions = [period_tables.candidate_mentions(part, keys) for part in
+                    staging.parts("mentions", p, period_tables.CANDIDATE_MENTION_COLUMNS)] if keys is not None else []
         mentions = (pa.concat_tables(mentions) if mentions else TABLE_SCHEMAS["mentions"].empty_table().select(
             period_tables.CANDIDATE_MENTION_COLUMNS)).to_pandas()
         staging.write("pain_point_candidates", p, trends.candidates(p, points, mentions, known if previous else None))
-        del mentions
+        previous = aggregate.previous_from_points(p, n_records, points)
+        previous_jm = jm
+        known |= trends.keys_of(points)
+        del mentions, keys, points   # the pain points (their quotes) are not held beside the journeys
         release_freed_memory()
         lookback = _lookback(staging, dataset, run_periods, window)
         staging.write("journeys", p, omnichannel.journeys(lookback, p, taxonomy.order))
         del lookback
         release_freed_memory()
-        previous = aggregate.previous_from_points(p, n_records, points)
-        previous_jm = jm
-        known |= trends.keys_of(points)
 
 
 def _lookback(staging: Staging, dataset: OutputDataset, run_periods: set[str], periods: list[str],
@@ -491,6 +495,7 @@ def _lookback(staging: Staging, dataset: OutputDataset, run_periods: set[str], p
             del part
     for name in encoded:
         merge(name)
+    release_freed_memory()   # the parts read and the merges' hash tables
     dictionaries["period"] = pa.array(periods, type=pa.string())
     columns = {}
     for name in [*omnichannel.RECORD_COLUMNS, "period"]:

@@ -65,7 +65,8 @@ def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
     sorting = pa.table({"k": key_rank, "t": created, "r": records.column("record_id")})
     rows = pc.sort_indices(sorting, sort_keys=[("k", "ascending"), ("t", "ascending"), ("r", "ascending")])  # NaT last
     del sorting
-    rows = rows.to_numpy().astype(np.int64)
+    index = np.int32 if records.num_rows < 2**31 else np.int64   # row positions: 4 bytes each
+    rows = rows.to_numpy().astype(index)
     rows = rows[key_rank[rows] >= 0]
 
     # customers with >= 2 records whose last record (in that order) is in ``period``
@@ -79,7 +80,6 @@ def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
         return pd.DataFrame(columns=JOURNEY_COLUMNS)
     starts, sizes = _runs(key_rank[rows])
     del key_rank
-    group = np.repeat(np.arange(len(starts), dtype=np.int32), sizes)
 
     masks, stage_names = _stage_masks(records.column("stages"))
     masks = masks[rows]
@@ -97,9 +97,9 @@ def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
     repeat = np.zeros(len(rows), dtype=bool)
     cross = np.zeros(len(rows), dtype=bool)
     shared = np.zeros(len(rows), dtype=masks.dtype)
-    first_of = np.repeat(starts, sizes)
+    first_of = np.repeat(starts.astype(index), sizes)
     k = 1
-    cand = np.flatnonzero(~nat & (np.arange(len(rows)) - k >= first_of))
+    cand = np.flatnonzero(~nat & (np.arange(len(rows), dtype=index) - k >= first_of)).astype(index)
     while len(cand):
         earlier = cand - k
         ok = ticks[cand] - ticks[earlier] <= window
@@ -121,7 +121,7 @@ def journeys(records: pd.DataFrame | pa.Table, period: str, stage_order=None,
     negative = np.add.reduceat(np.isin(sent_codes[rows], neg_codes).astype(np.int64), starts)
     all_stages = np.bitwise_or.reduceat(masks, starts)
     repeat_stages = np.bitwise_or.reduceat(shared, starts)
-    del repeat, cross, shared, group
+    del repeat, cross, shared
     keys = key_values.take(pa.array(key_codes[rows[starts]]))
     by = pc.sort_indices(pa.table({"x": -cross_repeats, "r": -repeats, "n": -sizes, "k": keys}),
                          sort_keys=[("x", "ascending"), ("r", "ascending"), ("n", "ascending"), ("k", "ascending")]

@@ -201,21 +201,23 @@ class PeriodTables:
         return built
 
 
-def candidate_keys(points: pd.DataFrame, known: set[tuple[str, str]] | None) -> set[tuple[str, str]]:
-    """The (keyword, polarity) keys whose mentions ``trends.candidates`` looks at: only those
-    mentions need to be read."""
+def candidate_keys(points: pd.DataFrame, known: set[tuple[str, str]] | None) -> pa.Array | None:
+    """The (keyword, polarity) keys whose mentions ``trends.candidates`` looks at (only those
+    mentions need to be read), for ``candidate_mentions``; None when there are none."""
     chosen = trends.candidate_points(points, known)
-    return set(chosen[["keyword", "polarity"]].itertuples(index=False, name=None)) if not chosen.empty else set()
+    if chosen.empty:
+        return None
+    return pa.array(sorted({f"{k}\x00{p}" for k, p in chosen[["keyword", "polarity"]].itertuples(index=False)}),
+                    type=pa.string())
 
 
-def candidate_mentions(part: pa.Table, keys: set[tuple[str, str]]) -> pa.Table:
+def candidate_mentions(part: pa.Table, keys: pa.Array | None) -> pa.Table:
     """The rows of a mentions part (``CANDIDATE_MENTION_COLUMNS``) with one of ``keys``."""
-    if not keys or not part.num_rows:
+    if keys is None or not part.num_rows:
         return part.slice(0, 0)
-    pairs = pa.array([f"{k}\x00{p}" for k, p in keys], type=pa.string())
     joined = pc.binary_join_element_wise(part.column("keyword").cast(pa.string()),
                                          part.column("polarity").cast(pa.string()), "\x00")
-    return part.filter(pc.fill_null(pc.is_in(joined, value_set=pairs), False))
+    return part.filter(pc.fill_null(pc.is_in(joined, value_set=keys), False))
 
 
 def _floats(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
