@@ -1,29 +1,27 @@
-"""Experiment: a static int8 ONNX graph of a model directory vs its shipped dynamic one (docs/model.md §5).
+"""The static int8 graph vs the dynamic one of the same weights: the ship rule's checks (docs/model.md §5).
 
     nice -n 19 .venv/bin/python scripts/quantize_static_experiment.py [--model DIR] [--out /tmp/voc_static] \
-        [--calibrate minmax|percentile|entropy] [--n-calib 2000] [--n-batch 2000] [--repeats 5] [--threads 2]
+        [--variants static,static_fp32emb] [--n-calib 2000] [--n-batch 2000] [--repeats 5] [--threads 2] [--demo]
 
-Dynamic quantization (``onnx_backend.export_onnx``) scales activations per batch, so a sentence's
-probabilities depend on its batch mates. This script writes OUT/shipped (a copy of DIR) and OUT/static
-(the same directory with a static QDQ graph in place of ``model.int8.onnx``): fp32 export from the
-safetensors, ``quant_pre_process``, then ``quantize_static`` over the weight MatMuls only (the ones
-``quantize_dynamic`` turns into MatMulInteger; activation x activation MatMuls of attention stay fp32),
-int8 per-channel symmetric weights, uint8 activations, ranges from a CalibrationDataReader over Kiwi
-morphemes of the NSMC **calib** split (held-out movies of ``group_split`` = 'calib') and the data/dev
-texts. Never data/eval, never the NSMC test movies.
+Writes OUT/dynamic (a copy of DIR with its graph re-exported by ``export_onnx(quantization="dynamic")``)
+and one directory per static variant (``export_onnx``'s default: QDQ, int8 per-channel weights, uint8
+MinMax activations, int8 word embeddings; ``static_fp32emb`` keeps the embedding table fp32), all from
+DIR's safetensors. Calibration texts: ``n_calib`` texts of the training run's **calib** split (NSMC +
+KOTE held-out groups, ``export_onnx``'s "training" source) + the data/dev texts. Never data/eval, never the
+NSMC test movies. With ``--keep-graph`` DIR's own graph is the dynamic arm instead of a re-export.
 
-Then, both graphs in one run: (a) the same Kiwi sentences of the NSMC held-out balanced sample at batch
-8 vs 64 (max |dp|, sentiment label flips, span label flips); (b) the NSMC held-out balanced neg/pos
-accuracy (model_eval.py's sample, text unit); (c) Tagger.predict sentences/s at batch 64, ``--threads``
-lanes, interleaved repeats; with ``--demo``, (d) ``make demo``'s config at model.batch_size 8 vs 64 per
-graph (sentence/record labels and scores, mention counts). Results in OUT/results.json. Nothing under src/ is written.
+Then, all graphs in one run: (1) the same Kiwi sentences (NSMC held-out sample + data/dev) at batch 1, 8
+and 64 and on 1 vs 2 lanes: max |dp|, label and span flips, bit-identity; agreement with torch fp32 on
+those sentences; (2) NSMC held-out balanced neg/pos accuracy (model_eval.py's sample, text unit) and
+data/dev pooled (677 records, record unit) 3-class accuracy / macro-F1; (3) Tagger.predict texts/s at
+batch 64, ``--threads`` lanes, interleaved repeats; (4) with ``--demo``, ``make demo``'s config at
+model.batch_size 8 vs 64 per graph. Results in OUT/results.json. Nothing under src/ is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import shutil
 import sys
@@ -49,101 +47,6 @@ def nsmc_frames(model_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     test = test.assign(label_id=test["label"].map(LABEL2ID)).reset_index(drop=True)
     test = pd.concat([g.sample(min(len(g), 5000), random_state=seed) for _, g in test.groupby("label_id")])
     return calib, test, seed
-
-
-class MorphemeReader:
-    """onnxruntime CalibrationDataReader: length-sorted batches of encoded morpheme sentences."""
-
-    def __init__(self, tagger, sentences: list, batch_size: int = 64) -> None:
-        from voc_pipeline.models.encoding import encode
-
-        cfg = tagger.config
-        order = np.argsort([len(s) for s in sentences], kind="stable")
-        self.batches = [encode(tagger.tokenizer, [sentences[i] for i in order[b:b + batch_size]],
-                               cfg.max_morphemes, cfg.max_subwords, cfg.use_tags)
-                        for b in range(0, len(sentences), batch_size)]
-        self.pos = 0
-
-    def get_next(self):
-        if self.pos >= len(self.batches):
-            return None
-        self.pos += 1
-        return self.batches[self.pos - 1]
-
-    def rewind(self) -> None:
-        self.pos = 0
-
-
-def build_static(shipped: Path, static_dir: Path, calib_sentences: list, method: str, work: Path,
-                 fmt: str = "qdq", quantize_outputs: bool = False) -> dict:
-    import onnx
-    from onnxruntime.quantization import (
-        CalibrationMethod,
-        QuantFormat,
-        QuantType,
-        quant_pre_process,
-        quantize_static,
-    )
-
-    from voc_pipeline.models.onnx_backend import ONNX_WEIGHTS, export_onnx
-    from voc_pipeline.models.tagger import load_tagger
-
-    fp32 = export_onnx(shipped, out=work / "model.fp32.onnx", quantize=False)
-    prep = work / "model.prep.onnx"
-    info: dict = {}
-    cwd = os.getcwd()
-    os.chdir(work)   # a failed symbolic pass leaves sym_shape_infer_temp.onnx + *.data in the cwd
-    try:
-        quant_pre_process(str(fp32), str(prep), skip_symbolic_shape=False)
-        info["pre_process"] = "ok"
-    except Exception as e:
-        # the symbolic pass trips on Min(128, subwords) (the position slice); ONNX shape inference
-        # and the ORT graph optimisation alone still run
-        info["pre_process"] = f"symbolic shape inference failed ({e}); onnx shapes + optimisation only"
-        try:
-            quant_pre_process(str(fp32), str(prep), skip_symbolic_shape=True)
-        except Exception as e2:
-            info["pre_process"] = f"failed ({type(e2).__name__}: {e2}); fp32 graph used as is"
-            prep = fp32
-    finally:
-        os.chdir(cwd)
-    model = onnx.load(str(prep))
-    inits = {i.name for i in model.graph.initializer}
-    consts = {o for n in model.graph.node if n.op_type == "Constant" for o in n.output}
-    weighted = lambda n: any(x in inits or x in consts for x in n.input[:2])  # noqa: E731
-    matmuls = [n for n in model.graph.node if n.op_type in ("MatMul", "Gemm")]
-    exclude = [n.name for n in matmuls if not weighted(n)]
-    info["matmuls_quantized"] = len(matmuls) - len(exclude)
-    info["matmuls_fp32"] = len(exclude)
-    tagger = load_tagger(str(shipped), batch_size=64, threads=1, backend="onnx")
-    reader = MorphemeReader(tagger, calib_sentences)
-    methods = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
-               "entropy": CalibrationMethod.Entropy}
-    extra = {"ActivationSymmetric": False, "WeightSymmetric": True}
-    if not quantize_outputs:
-        # fp32 MatMul outputs: ORT fuses DQ -> MatMul into MatMulIntegerToFloat (the dynamic graph's
-        # kernel, with a fixed input scale) instead of QLinearMatMul + requantize + DequantizeLinear
-        extra["OpTypesToExcludeOutputQuantization"] = ["MatMul", "Gemm"]
-    if method == "percentile":
-        extra["CalibPercentile"] = 99.999
-    t0 = time.perf_counter()
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        quantize_static(str(prep), str(static_dir / ONNX_WEIGHTS), reader, quant_format=QuantFormat.QDQ if fmt == "qdq" else QuantFormat.QOperator,
-                        op_types_to_quantize=["MatMul", "Gemm"], nodes_to_exclude=exclude, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=methods[method], extra_options=extra)
-    finally:
-        root.setLevel(level)
-    info["quantize_s"] = round(time.perf_counter() - t0, 1)
-    info["calib_batches"] = len(reader.batches)
-    info["calib_sentences"] = len(calib_sentences)
-    info["method"] = method
-    info["format"] = fmt
-    info["quantize_outputs"] = quantize_outputs
-    return info
 
 
 def demo_check(graphs: dict[str, Path], out: Path) -> dict:
@@ -182,102 +85,120 @@ def demo_check(graphs: dict[str, Path], out: Path) -> dict:
     return res
 
 
+def invariance(d: Path, sents: list, threads: int) -> tuple[dict, object]:
+    """Batch 1 / 8 / 64 and 1 vs 2 lanes on the same sentences: differences against batch 64, 2 lanes."""
+    from voc_pipeline.models.tagger import load_tagger
+
+    ref = load_tagger(str(d), batch_size=64, threads=threads, backend="onnx").predict(sents)
+    res: dict = {"n": len(sents), "n_morphemes": len(ref.label_ids)}
+    os.environ["VOC_PIPELINE_ONNX_LANES"] = "1"
+    arms = {f"batch{b}": dict(batch_size=b, threads=threads) for b in (1, 8)}
+    arms["lanes1"] = dict(batch_size=64, threads=1)
+    for name, kw in arms.items():
+        o = load_tagger(str(d), backend="onnx", **kw).predict(sents)
+        res[name] = {"max_abs_dp": float(np.abs(o.sentiment - ref.sentiment).max()),
+                     "label_flips": int((o.sentiment.argmax(1) != ref.sentiment.argmax(1)).sum()),
+                     "span_label_flips": int((o.label_ids != ref.label_ids).sum()),
+                     "max_abs_dconf": float(np.abs(o.confidence - ref.confidence).max()),
+                     "identical": bool(np.array_equal(o.sentiment, ref.sentiment)
+                                       and np.array_equal(o.label_ids, ref.label_ids)
+                                       and np.array_equal(o.confidence, ref.confidence))}
+    return res, ref
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=str(REPO / "src/voc_pipeline/resources/model"))
     ap.add_argument("--out", default="/tmp/voc_static")
-    ap.add_argument("--calibrate", default="minmax", choices=["minmax", "percentile", "entropy"])
-    ap.add_argument("--format", default="qdq", choices=["qdq", "qoperator"])
-    ap.add_argument("--quantize-outputs", action="store_true",
-                    help="also quantize the MatMul outputs (QLinearMatMul; measured slower and less exact)")
-    ap.add_argument("--n-calib", type=int, default=2000, help="NSMC calib-split texts (plus all data/dev texts)")
-    ap.add_argument("--n-batch", type=int, default=2000, help="sentences of the batch 8 vs 64 test")
+    ap.add_argument("--variants", default="static,static_fp32emb")
+    ap.add_argument("--keep-graph", action="store_true", help="DIR's own graph as the dynamic arm")
+    ap.add_argument("--n-calib", type=int, default=2000, help="calib-split texts (plus all data/dev texts)")
+    ap.add_argument("--n-batch", type=int, default=2000, help="NSMC sentences of the invariance test (+ data/dev)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--demo", action="store_true", help="also run make demo's config at batch 8 and 64 per graph")
     args = ap.parse_args()
     out = Path(args.out)
     if str(out.resolve()).startswith(str((REPO / "src").resolve())):
         sys.exit("--out must be outside src/")
 
-    from voc_pipeline.models.evaluate import restrict_to
-    from voc_pipeline.models.onnx_backend import ONNX_WEIGHTS
+    from voc_pipeline.models.evaluate import read_labelled, restrict_to, sentiment_metrics, unit_probabilities
+    from voc_pipeline.models.onnx_backend import ONNX_WEIGHTS, export_onnx
     from voc_pipeline.models.tagger import load_tagger
     from voc_pipeline.stages.tokenize import KiwiTokenizer
 
     src = Path(args.model)
-    shipped, static = out / "shipped", out / "static"
-    work = out / "work"
-    for d in (shipped, static):
+    dev_files = [REPO / "data/dev/commerce_dev.jsonl", REPO / "data/dev/commerce_reviews_dev.jsonl"]
+    embeddings = {"static": "word", "static_fp32emb": "none", "static_allemb": "all"}
+    names = ["dynamic", *args.variants.split(",")]
+    graphs = {k: out / k for k in names}
+    res: dict = {"model": str(src), "out": str(out), "build": {}}
+    for name, d in graphs.items():
         if d.exists():
             shutil.rmtree(d)
         shutil.copytree(src, d)
-    work.mkdir(parents=True, exist_ok=True)
-    (static / ONNX_WEIGHTS).unlink()
+        if name == "dynamic" and args.keep_graph:
+            continue
+        t0 = time.perf_counter()
+        kw = (dict(quantization="dynamic") if name == "dynamic" else
+              dict(quantization="static", embeddings=embeddings[name], n_calib=args.n_calib,
+                   calibration=["training", *map(str, dev_files)], log=print))
+        export_onnx(d, **kw)
+        res["build"][name] = {**{k: v for k, v in kw.items() if k != "log"}, "seconds": round(time.perf_counter() - t0, 1),
+                              "graph_bytes": (d / ONNX_WEIGHTS).stat().st_size}
+        print("build", name, res["build"][name], flush=True)
 
-    calib, test, seed = nsmc_frames(src)
-    dev_texts = []
-    for f in ("data/dev/commerce_dev.jsonl", "data/dev/commerce_reviews_dev.jsonl"):
-        dev_texts += pd.read_json(REPO / f, lines=True)["text"].tolist()
-    calib_texts = calib["text"].sample(min(len(calib), args.n_calib), random_state=seed).tolist()
-    kt = KiwiTokenizer(num_workers=args.threads)
-    # sentences as the pipeline feeds them (Kiwi sentences), from NSMC calib + data/dev only
-    calib_sentences = [[(t.form, t.tag) for t in s.tokens] for ss in kt.sentences(calib_texts + dev_texts) for s in ss]
-    res: dict = {"model": str(src), "out": str(out), "seed": seed, "n_calib_texts": len(calib_texts),
-                 "n_dev_texts": len(dev_texts)}
-    res["build"] = build_static(shipped, static, calib_sentences, args.calibrate, work, args.format,
-                                 args.quantize_outputs)
-    print("build", res["build"], flush=True)
-
+    _, test, _ = nsmc_frames(src)
+    kt = KiwiTokenizer(num_workers=args.threads, multi_word_dictionary=False)
     texts, y = test["text"].tolist(), test["label_id"].to_numpy()
     morphs = kt.morphemes(texts)
+    dev_texts = [t for f in dev_files for t in read_labelled(f, "text", "label")[0]]
     sents = [[(t.form, t.tag) for t in s.tokens] for ss in kt.sentences(texts[:args.n_batch]) for s in ss]
     sents = sents[:args.n_batch]
-    graphs = {"dynamic": shipped, "static": static}
-    res["batch_independence"] = {}
-    full: dict = {}
+    sents += [[(t.form, t.tag) for t in s.tokens] for ss in kt.sentences(dev_texts) for s in ss]
+    sents = [s for s in sents if s]
+    fp32 = load_tagger(str(src), backend="torch", quantize=False, threads=args.threads).predict(sents)
+    res["invariance"], res["vs_torch_fp32"] = {}, {}
     for name, d in graphs.items():
-        outs = {b: load_tagger(str(d), batch_size=b, threads=args.threads, backend="onnx").predict(sents)
-                for b in (8, 64)}
-        p8, p64 = outs[8].sentiment, outs[64].sentiment
-        r = {"n": len(sents), "max_abs_dp": float(np.abs(p8 - p64).max()),
-             "label_flips": int((p8.argmax(1) != p64.argmax(1)).sum()),
-             "span_label_flips": int((outs[8].label_ids != outs[64].label_ids).sum()),
-             "n_morphemes": len(outs[8].label_ids)}
-        res["batch_independence"][name] = r
-        full[name] = outs[64]
-        print("batch 8 vs 64", name, r, flush=True)
-    res["static_vs_dynamic_sentences"] = {
-        "max_abs_dp": float(np.abs(full["static"].sentiment - full["dynamic"].sentiment).max()),
-        "label_differ": int((full["static"].sentiment.argmax(1) != full["dynamic"].sentiment.argmax(1)).sum()),
-        "span_label_differ": int((full["static"].label_ids != full["dynamic"].label_ids).sum())}
-    print("static vs dynamic", res["static_vs_dynamic_sentences"], flush=True)
+        res["invariance"][name], o = invariance(d, sents, args.threads)
+        res["vs_torch_fp32"][name] = {
+            "sentence_label_agreement": round(float((o.sentiment.argmax(1) == fp32.sentiment.argmax(1)).mean()), 5),
+            "span_label_agreement": round(float((o.label_ids == fp32.label_ids).mean()), 5),
+            "max_abs_dp": round(float(np.abs(o.sentiment - fp32.sentiment).max()), 4)}
+        print("invariance", name, res["invariance"][name], "vs fp32", res["vs_torch_fp32"][name], flush=True)
 
     taggers = {k: load_tagger(str(d), batch_size=64, threads=args.threads, backend="onnx") for k, d in graphs.items()}
-    res["nsmc_heldout_balanced"] = {}
-    preds = {}
+    res["nsmc_heldout_balanced"], res["dev_record"] = {}, {}
+    ydev = np.concatenate([read_labelled(f, "text", "label")[1] for f in dev_files])
     for name, t in taggers.items():
-        p = restrict_to(t.predict(morphs).sentiment, [0, 2])
-        preds[name] = p.argmax(1)
-        res["nsmc_heldout_balanced"][name] = {"n": len(y), "accuracy": round(float((np.where(
-            preds[name] == 1, 2, preds[name]) == y).mean()), 4)}
-    res["nsmc_heldout_balanced"]["labels_differ"] = int((preds["static"] != preds["dynamic"]).sum())
-    print("nsmc held-out", res["nsmc_heldout_balanced"], flush=True)
+        p = restrict_to(t.predict(morphs).sentiment, [0, 2]).argmax(1)
+        res["nsmc_heldout_balanced"][name] = {"n": len(y), "accuracy": round(float((np.where(p == 1, 2, p) == y).mean()), 4)}
+        pd_ = unit_probabilities(t, dev_texts, "record")[0]
+        m = sentiment_metrics(pd_, ydev, [0, 1, 2])
+        res["dev_record"][name] = {"n": len(ydev), "accuracy": round(float(m["accuracy"]), 4),
+                                   "macro_f1": round(float(m["macro_f1"]), 4), "ece": round(float(m["ece"]), 4)}
+        print("nsmc held-out", name, res["nsmc_heldout_balanced"][name], "dev record", res["dev_record"][name], flush=True)
 
-    for t in taggers.values():
-        t.predict(morphs[:512])
-    times: dict = {k: [] for k in taggers}
-    for _ in range(args.repeats):   # interleaved
-        for name, t in taggers.items():
-            t0 = time.perf_counter()
-            t.predict(morphs)
-            times[name].append(len(morphs) / (time.perf_counter() - t0))
-    res["speed"] = {k: {"texts_per_s_median": round(float(np.median(v)), 1), "texts_per_s_best": round(max(v), 1),
-                        "repeats": len(v), "threads": args.threads, "batch_size": 64, "n": len(morphs)}
-                    for k, v in times.items()}
-    res["speed"]["static_over_dynamic_median"] = round(res["speed"]["static"]["texts_per_s_median"]
-                                                       / res["speed"]["dynamic"]["texts_per_s_median"], 3)
-    print("speed", res["speed"], flush=True)
+    if not args.skip_speed:
+        for t in taggers.values():
+            t.predict(morphs[:512])
+        times: dict = {k: [] for k in taggers}
+        for _ in range(args.repeats):   # interleaved
+            for name, t in taggers.items():
+                t0 = time.perf_counter()
+                t.predict(morphs)
+                times[name].append(len(morphs) / (time.perf_counter() - t0))
+        res["speed"] = {k: {"texts_per_s_median": round(float(np.median(v)), 1), "min": round(min(v), 1),
+                            "max": round(max(v), 1), "repeats": len(v), "threads": args.threads, "batch_size": 64,
+                            "n": len(morphs)} for k, v in times.items()}
+        for k in graphs:
+            if k != "dynamic":
+                ratios = np.asarray(times[k]) / np.asarray(times["dynamic"])
+                res["speed"][f"{k}_over_dynamic"] = {"median_ratio": round(res["speed"][k]["texts_per_s_median"]
+                                                                          / res["speed"]["dynamic"]["texts_per_s_median"], 3),
+                                                     "per_round": [round(float(r), 3) for r in ratios]}
+        print("speed", res["speed"], flush=True)
     if args.demo:
         res["demo"] = demo_check(graphs, out)
     res["graph_bytes"] = {k: (d / ONNX_WEIGHTS).stat().st_size for k, d in graphs.items()}

@@ -101,7 +101,11 @@ class NgramHead:
 
     def fuse(self, model_logprobs: np.ndarray, head_logits: np.ndarray) -> np.ndarray:
         x = np.concatenate([np.asarray(model_logprobs, np.float64), head_logits], axis=1)
-        z = x @ self.fuse_A.T + self.fuse_c
+        # column by column, not ``x @ A.T``: BLAS takes another path for one row (gemv) than for many
+        # (gemm) and the last bit moved with the batch size; these sums are the same for any batch
+        z = np.repeat(self.fuse_c[None, :], len(x), axis=0)
+        for j in range(x.shape[1]):
+            z += x[:, j:j + 1] * self.fuse_A[:, j]
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
 

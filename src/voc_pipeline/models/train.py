@@ -386,7 +386,7 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
         temp = 1.0
     mconf.calibration_temperature = float(temp)
     log(f"temperature {temp:.3f}")
-    save_model(model, tok, out, cfg)
+    save_model(model, tok, out, cfg, calibration_texts=_calibration_texts(splits, cfg.seed))
     head_rep = None
     if cfg.ngram_head:   # fitted on the train split, fused on calib (needs labelled calib rows)
         from voc_pipeline.models.ngram_head import fit_for_model
@@ -459,8 +459,19 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(log_t.exp().item())
 
 
-def save_model(model, tok, out: Path, cfg: TrainConfig) -> None:
-    """HF directory: config.json, model.safetensors (fp16 for the small model), tokenizer, lexicon."""
+def _calibration_texts(splits: dict[str, pd.DataFrame], seed: int) -> list[str]:
+    """The static int8 graph's calibration texts: texts of the calib split (as
+    ``onnx_backend.training_calib_texts`` re-derives them from training_report.json); a run without a
+    calib split (tiny data) falls back to the train split's."""
+    from voc_pipeline.models.onnx_backend import CALIBRATION_TEXTS, sample_texts
+
+    texts = sample_texts(splits["calib"]["text"].tolist(), CALIBRATION_TEXTS, seed)
+    return texts or sample_texts(splits["train"]["text"].tolist(), CALIBRATION_TEXTS, seed)
+
+
+def save_model(model, tok, out: Path, cfg: TrainConfig, calibration_texts: list[str] | None = None) -> None:
+    """HF directory: config.json, model.safetensors (fp16 for the small model), tokenizer, lexicon, and
+    (small model) the static int8 ONNX graph calibrated on ``calibration_texts``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     model.config.quantize_int8 = bool(cfg.quantize_int8)
@@ -472,10 +483,10 @@ def save_model(model, tok, out: Path, cfg: TrainConfig) -> None:
     to_save.save_pretrained(str(out), safe_serialization=True)
     tok.save_pretrained(str(out))
     if not cfg.base:
-        # the CPU run path: int8 ONNX Runtime graph of the same weights (models/onnx_backend.py)
+        # the CPU run path: static int8 ONNX Runtime graph of the same weights (models/onnx_backend.py)
         from voc_pipeline.models.onnx_backend import export_onnx
 
-        export_onnx(out)
+        export_onnx(out, calibration_texts=calibration_texts)
     lex_src = Path(cfg.lexicon) if cfg.lexicon else None
     if lex_src is None:
         from importlib import resources
