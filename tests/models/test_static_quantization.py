@@ -67,8 +67,8 @@ def test_outputs_do_not_depend_on_batch_size_or_lanes(dev_sentences):
 def test_static_export_agrees_with_torch_fp32(tmp_path, dev_sentences):
     """export_onnx's default (static; calibrated here on 200 texts of data/dev/commerce_dev.jsonl, the
     other dev file) re-written from the shipped safetensors: sentence labels agree with torch fp32 on >= 98 % of the
-    data/dev sentences (measured 99.6–99.8 % on 2,677 sentences for the shipped graph) and morpheme
-    labels on >= 99 %."""
+    data/dev sentences and morpheme labels on >= 99 %. Measured here: 100 % / 99.94 % of 711 sentences,
+    max |dp| 0.026 (the shipped graph: 99.86 % / 99.92 %, 0.020); the bounds leave room for other ORT builds."""
     from voc_pipeline.models import load_tagger
     from voc_pipeline.models.onnx_backend import export_onnx, graph_description
 

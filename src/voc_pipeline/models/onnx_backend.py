@@ -261,7 +261,8 @@ def read_texts(path: str | Path) -> list[str]:
 def training_calib_texts(model_dir: str | Path, n: int = CALIBRATION_TEXTS) -> list[str]:
     """``n`` texts of the calib split (``corpus.group_split`` with the run's salt) of the training data
     named in ``model_dir/training_report.json``, sampled with the run's seed: the same rows ``train``
-    samples for its own export (its calib split, file order), so a re-export reproduces train's graph."""
+    samples for its own export (same files, salt, seed and file order), so a re-export should reproduce
+    train's graph up to the metadata's wording (by construction; not checked against a full train run)."""
     import pandas as pd
 
     from voc_pipeline.errors import ModelError
