@@ -12,6 +12,8 @@
   records.sentiment (Kiwi sentences, the model per sentence, then ``model.record_pass``: ``record``;
   ``--record-pass`` picks it, default the config default); NSMC too (``nsmc_heldout_balanced_record``);
 * data/eval/commerce_spans.jsonl: span and stage F1 of what `run` uses (the default model.span_fusion), the model alone and the lexicon-only tagger;
+  each with its ``mentions`` block (mention-level pair / opinion F1 and stage accuracy of the mentions `run` makes, under
+  the default model.span_pairing), and ``mentions_nearest_pairing`` (the same fusion, the old ``nearest`` pairing);
 * throughput vs the 12-layer 256-hidden fp32 reference (benchmarks/model_throughput.py).
 """
 
@@ -123,6 +125,8 @@ def main() -> None:
         if fusion != "model":
             res["spans_model_only"] = scored["model"]
         res["spans_lexicon_only"] = span_eval(cs, None, dom, lexicon_only=True)
+        if ModelConfig().span_pairing != "nearest":
+            res["mentions_nearest_pairing"] = span_eval(cs, str(mdir), dom, fusion=fusion, pairing="nearest")["mentions"]
         d = pd.read_json(cs, lines=True)
         score(d["text"], d["sentiment"].map(LABEL2ID), [0, 1, 2], "commerce_spans_sentiment")
         print("spans", json.dumps(res["spans"]), "\nlexicon", json.dumps(res["spans_lexicon_only"]))

@@ -162,3 +162,7 @@ def evaluate(
             typer.echo(f"{name}{' (' + s['fusion'] + ')' if s.get('fusion') else ''}: aspect F1 {s['asp']['overlap']['f1']:.3f}  opinion F1 {s['opn']['overlap']['f1']:.3f}  "
                        f"all {s['all']['overlap']['f1']:.3f} (overlap; exact {s['all']['exact']['f1']:.3f})  "
                        f"stage F1 {s.get('stage', {}).get('f1', float('nan')):.3f}")
+            if "mentions" in s:
+                m = s["mentions"]
+                typer.echo(f"  mentions ({m['pairing']} pairing): pair F1 {m['pair']['f1']:.3f}  opinion F1 "
+                           f"{m['opinion']['f1']:.3f}  stage accuracy {m.get('stage_accuracy', {}).get('accuracy', 0):.3f}")

@@ -155,6 +155,7 @@ class Stages:
                                      backend=config.model.backend)
             self.tagger = Tagger(self.model, record_pass=config.model.record_pass,
                                  span_fusion=config.model.span_fusion,
+                                 span_pairing=config.model.span_pairing,
                                  domain_yaml=domain_path(config.domain, config.base_dir))
         self.model_info = ({"id": self.model.model_id, "hash": self.model.model_hash,
                             "backend": self.model.backend_name} if self.model is not None else None)

@@ -159,6 +159,19 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
             if d:
                 lines.append(f"| {name} | {d['asp']['overlap']['f1']:.3f} | {d['opn']['overlap']['f1']:.3f} | "
                              f"{d['all']['overlap']['f1']:.3f} | {d['all']['exact']['f1']:.3f} | {d.get('stage', {}).get('f1', 0):.3f} |")
+        mentions = [(name, d["mentions"]) for name, d in shown if d and "mentions" in d]
+        if ev.get("mentions_nearest_pairing"):
+            mentions.insert(1, ("same spans, old `nearest` pairing", ev["mentions_nearest_pairing"]))
+        if mentions:
+            lines += ["", "### Mentions (the same sentences; the mentions `run` makes vs the gold mentions, docs/model.md "
+                      "'Mention pairing')",
+                      "| | pairing | pair F1 (P / R) | pair F1, implicit strict | opinion+polarity F1 | stage accuracy |",
+                      "|---|---|---|---|---|---|"]
+            for name, m in mentions:
+                p = m["pair"]
+                lines.append(f"| {name} | `{m.get('pairing')}` | {p['f1']:.3f} ({p['precision']:.3f} / {p['recall']:.3f}) | "
+                             f"{m['pair_strict']['f1']:.3f} | {m['opinion']['f1']:.3f} | "
+                             f"{m.get('stage_accuracy', {}).get('accuracy', 0):.3f} |")
     sp = rep.get("speed") or {}
     lines += ["", "## Throughput (CPU)"]
     if "throughput" not in ev:

@@ -398,17 +398,22 @@ def _stage_of(text: str, kw: dict[str, str]) -> str | None:
 
 
 def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Path | None = None,
-              lexicon_only: bool = False, fusion: str | Sequence[str] = "model") -> dict:
-    """Span F1 (aspect, opinion+polarity; overlap and exact) and stage F1 on hand-labelled sentences.
+              lexicon_only: bool = False, fusion: str | Sequence[str] = "model", pairing: str | None = None) -> dict:
+    """Span F1 (aspect, opinion+polarity; overlap and exact) and stage F1 on hand-labelled sentences,
+    and the mention-level score (``mentions``: ``mention_scores``).
 
     ``fusion``: how the model's spans are fused with the lexicon's (``stages.tag.SPAN_FUSIONS``; the
     pipeline's ``model.span_fusion``, through the same ``fuse_span_labels``). A list of modes scores
     each on one model pass and returns ``{mode: result}``. Ignored under ``lexicon_only``.
+    ``pairing``: how mentions pair an opinion with an aspect (``stages.tag.SPAN_PAIRINGS``, the run's
+    ``model.span_pairing``; None = the config default); it moves only the ``mentions`` block.
     """
+    from voc_pipeline.config import ModelConfig
     from voc_pipeline.models.weak import Lexicon, weak_spans
     from voc_pipeline.stages.tag import SPAN_FUSIONS, fuse_span_labels, fusion_lexicon
     from voc_pipeline.stages.tokenize import KiwiTokenizer
 
+    pairing = pairing or ModelConfig().span_pairing
     modes = [fusion] if isinstance(fusion, str) else list(fusion)
     if bad := [m for m in modes if m not in SPAN_FUSIONS]:
         raise ValueError(f"fusion must be one of {', '.join(SPAN_FUSIONS)}, not {bad}")
@@ -418,7 +423,9 @@ def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Pat
     morphs = [[(t.form, t.tag) for t in ts] for ts in toks]
     if lexicon_only:
         lex = Lexicon.load(domain_yaml=domain_yaml)
-        return _span_scores(rows, toks, [weak_spans(m, lex) for m in morphs], domain_yaml)
+        labels = [weak_spans(m, lex) for m in morphs]
+        return {**_span_scores(rows, toks, labels, domain_yaml),
+                "mentions": mention_scores(rows, toks, labels, domain_yaml, pairing)}
     from voc_pipeline.models.tagger import load_tagger
 
     tagger = load_tagger(model)
@@ -432,7 +439,8 @@ def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Pat
         else:
             pred_labels = [fuse_span_labels(ml, ll, mode)[0] for ml, ll in zip(model_labels, lexicon_labels,
                                                                                 strict=True)]
-        results[mode] = {**_span_scores(rows, toks, pred_labels, domain_yaml), "fusion": mode}
+        results[mode] = {**_span_scores(rows, toks, pred_labels, domain_yaml), "fusion": mode,
+                         "mentions": mention_scores(rows, toks, pred_labels, domain_yaml, pairing)}
     return results[modes[0]] if isinstance(fusion, str) else results
 
 
@@ -469,6 +477,120 @@ def _span_scores(rows: list[dict], toks, pred_labels, domain_yaml) -> dict:
         res[key.lower()] = {"overlap": _prf(tpo, npred, ngold), "exact": _prf(tpe, npred, ngold)}
     if kw:
         res["stage"] = _prf(st_tp, st_pred, st_gold)
+    return res
+
+
+def _overlaps(a, b) -> bool:
+    return a is not None and b is not None and a[0] < b[1] and a[1] > b[0]
+
+
+def _gold_mentions(row: dict) -> list[dict]:
+    return [{"aspect_span": (m["aspect_start"], m["aspect_end"]) if m.get("aspect_start") is not None else None,
+             "opinion_span": (m["opinion_start"], m["opinion_end"]), "polarity": m["polarity"],
+             "stage": m.get("stage")} for m in row.get("mentions") or []]
+
+
+def pair_matches(pred: dict, gold: dict, strict_implicit: bool = False) -> bool:
+    """A predicted mention is the gold one: opinion spans overlap, same polarity, and the aspect spans
+    overlap. A gold mention with an implicit aspect (none in the text, or not the annotator's to name)
+    accepts any predicted aspect, or none; ``strict_implicit``: only none."""
+    if pred["polarity"] != gold["polarity"] or not _overlaps(pred["opinion_span"], gold["opinion_span"]):
+        return False
+    if gold["aspect_span"] is None:
+        return pred["aspect_span"] is None or not strict_implicit
+    return _overlaps(pred["aspect_span"], gold["aspect_span"])
+
+
+def opinion_matches(pred: dict, gold: dict) -> bool:
+    """Polarity by opinion: opinion spans overlap and polarity equal, whatever the aspects."""
+    return pred["polarity"] == gold["polarity"] and _overlaps(pred["opinion_span"], gold["opinion_span"])
+
+
+def _match_mentions(pred: list[dict], gold: list[dict], same) -> list[tuple[int, int]]:
+    """(pred index, gold index) one-to-one, each predicted mention (in order) taking the first unused
+    gold mention it ``same``s."""
+    used: set[int] = set()
+    out = []
+    for i, p in enumerate(pred):
+        for k, g in enumerate(gold):
+            if k not in used and same(p, g):
+                used.add(k)
+                out.append((i, k))
+                break
+    return out
+
+
+def predicted_mentions(rows: list[dict], toks, pred_labels, pairing: str = "nearest",
+                       domain_yaml: str | Path | None = None) -> list[list[dict]]:
+    """Each sentence's mentions as the pipeline makes them from its labels: ``stages.tag.sentence_mentions``
+    (pairing, lemmas, CONTENTLESS_OPINIONS), the stage and keyword from ``stages.journey.JourneyMapper``
+    over the sentence (the run's rules: the aspect's stage, else the nearest stage noun, else a pattern).
+    Opinion spans end where their word ends (as span F1's ``extend_opinions_to_word``)."""
+    from voc_pipeline.stages.tag import sentence_mentions
+    from voc_pipeline.stages.tokenize import lemma_of
+
+    out = []
+    for r, ts, labs in zip(rows, toks, pred_labels, strict=True):
+        forms, tags = [t.form for t in ts], [t.tag for t in ts]
+        lemmas = [lemma_of(t.form, t.tag, getattr(t, "lemma", None)) for t in ts]
+        ms = sentence_mentions(forms, tags, lemmas, [t.start for t in ts], [t.len for t in ts], labs,
+                               [1.0] * len(ts), pairing)
+        for m in ms:
+            (s, e, _), = extend_opinions_to_word([(*m["opinion_span"], "NEG")], r["text"])
+            m["opinion_span"] = (s, e)
+        out.append(ms)
+    if domain_yaml:
+        from voc_pipeline.stages.journey import JourneyMapper, load_taxonomy
+
+        mapper = JourneyMapper(load_taxonomy(domain_yaml))
+        sentences = pd.DataFrame({
+            "record_id": [str(i) for i in range(len(rows))], "sentence_index": 0, "text": [r["text"] for r in rows],
+            "lemmas": [[lemma_of(t.form, t.tag, getattr(t, "lemma", None)) for t in ts] for ts in toks],
+            "tags": [[t.tag for t in ts] for ts in toks], "starts": [[t.start for t in ts] for ts in toks]})
+        flat = [(i, m) for i, ms in enumerate(out) for m in ms]
+        mentions = pd.DataFrame({"record_id": [str(i) for i, _ in flat], "sentence_index": 0,
+                                 "aspect": [m["aspect"] for _, m in flat], "opinion": [m["opinion"] for _, m in flat],
+                                 "start": [m["start"] for _, m in flat]})
+        _, mapped = mapper(sentences, mentions)
+        for (_, m), stage, keyword in zip(flat, mapped["stage"], mapped["keyword"], strict=True):
+            m["stage"], m["keyword"] = stage, keyword
+    return out
+
+
+def mention_scores(rows: list[dict], toks, pred_labels, domain_yaml: str | Path | None = None,
+                   pairing: str = "nearest") -> dict:
+    """Mention-level scores: the pipeline's own mentions (``predicted_mentions``) vs the gold mentions.
+
+    - ``pair``: P/R/F1 of mentions right on aspect AND opinion AND polarity (``pair_matches``; an
+      implicit gold aspect accepts any predicted aspect); ``pair_strict``: an implicit gold aspect
+      accepts only a mention without aspect;
+    - ``opinion``: P/R/F1 of polarity by opinion (``opinion_matches``, aspects ignored);
+    - ``stage_accuracy``: of the opinion-matched mentions, the share whose journey stage (the run's
+      ``JourneyMapper``; ``unmapped`` counts as wrong) is the gold mention's; ``stage_accuracy_pair``:
+      the same over the pair-matched ones. Needs ``domain_yaml``.
+    """
+    preds = predicted_mentions(rows, toks, pred_labels, pairing, domain_yaml)
+    tp = {"pair": 0, "pair_strict": 0, "opinion": 0}
+    n_pred = n_gold = 0
+    stage_hits = {"opinion": [0, 0], "pair": [0, 0]}
+    for r, pred in zip(rows, preds, strict=True):
+        gold = _gold_mentions(r)
+        n_pred += len(pred)
+        n_gold += len(gold)
+        for key, same in (("pair", pair_matches), ("pair_strict", lambda p, g: pair_matches(p, g, True)),
+                          ("opinion", opinion_matches)):
+            matched = _match_mentions(pred, gold, same)
+            tp[key] += len(matched)
+            if key in stage_hits and domain_yaml:
+                stage_hits[key][0] += sum(pred[i]["stage"] == gold[k]["stage"] for i, k in matched)
+                stage_hits[key][1] += len(matched)
+    res = {"pairing": pairing, **{k: _prf(v, n_pred, n_gold) for k, v in tp.items()},
+           "implicit_pred": sum(m["aspect_span"] is None for ms in preds for m in ms),
+           "implicit_gold": sum(m.get("aspect") is None for r in rows for m in r.get("mentions") or [])}
+    if domain_yaml:
+        for key, name in (("opinion", "stage_accuracy"), ("pair", "stage_accuracy_pair")):
+            hit, n = stage_hits[key]
+            res[name] = {"accuracy": round(hit / n, 4) if n else 0.0, "n": n}
     return res
 
 

@@ -144,11 +144,20 @@ def _surface(text: str, starts: list[int], lens: list[int], first: int, last: in
     return starts[first], starts[last] + lens[last]
 
 
-def _trim(tags: list[str], first: int, last: int, keep_predicate_suffix: bool) -> tuple[int, int] | None:
-    """Drop particles/endings/punctuation at both edges of a span; keep 하/되 suffixes of predicates."""
+#: Kiwi tags starting with S that are content, not punctuation: foreign letters, hanja, numbers
+_CONTENT_S_TAGS = ("SL", "SH", "SN")
+
+
+def _trim(tags: list[str], first: int, last: int, keep_predicate_suffix: bool,
+          keep_foreign: bool = False) -> tuple[int, int] | None:
+    """Drop particles/endings/punctuation at both edges of a span; keep 하/되 suffixes of predicates.
+    ``keep_foreign``: SL/SH/SN morphemes (ARS, Nike, 2) are content, not edges (pairings other than
+    ``nearest``; ``nearest`` keeps the old trimming, which drops them)."""
     def is_edge(i: int) -> bool:
         t = tags[i]
         if keep_predicate_suffix and t.startswith(("XSV", "XSA")):
+            return False
+        if keep_foreign and t.startswith(_CONTENT_S_TAGS):
             return False
         return t.startswith(_EDGE_TAG_PREFIXES) and not t.startswith("XR")
 
@@ -219,18 +228,59 @@ def opinion_lemma(
     return "".join(pieces).strip()
 
 
-def mentions_for_sentence(
-    record_id: str, sentence_index: int, forms, tags, lemmas, starts, lens, labels, confidence
-) -> list[dict]:
+#: how an opinion span is paired with an aspect span of its sentence (config ``model.span_pairing``,
+#: docs/model.md "Mention pairing"): ``nearest`` = the nearest aspect before the opinion, else the
+#: nearest after, else none; ``merge_adjacent`` = the same after adjacent aspect spans (nothing, or
+#: only a genitive 의, between them: 포장|상태, 회원가입|절차, 제품의|품질) are merged into one compound
+#: aspect first; ``merge_skip_oblique`` = ``merge_adjacent``, skipping an aspect marked by an adverbial
+#: or conjunctive particle (JKB/JC: 상품보다, 화면이랑, 비에) when an unmarked one precedes it after the
+#: previous opinion. Both new modes keep SL/SH/SN morphemes at aspect edges (``_trim``).
+SPAN_PAIRINGS = ("nearest", "merge_adjacent", "merge_skip_oblique")
+_OBLIQUE_TAGS = ("JKB", "JC")
+
+
+def _merge_adjacent_aspects(aspects: list[_Span], tags) -> list[_Span]:
+    """Aspect spans (trimmed, in order) with each run of adjacent ones merged into one: no morpheme
+    between two spans, or only a genitive particle (JKG 의). The merged span's confidence is the
+    morpheme-weighted mean of its parts'."""
+    out: list[_Span] = []
+    for a in aspects:
+        if out:
+            prev = out[-1]
+            between = range(prev.last + 1, a.first)
+            if all(tags[i] == "JKG" for i in between) and len(between) <= 1:
+                n_prev, n_a = prev.last - prev.first + 1, a.last - a.first + 1
+                conf = (prev.confidence * n_prev + a.confidence * n_a) / (n_prev + n_a)
+                out[-1] = _Span("ASP", prev.first, a.last, conf)
+                continue
+        out.append(a)
+    return out
+
+
+def sentence_mentions(forms, tags, lemmas, starts, lens, labels, confidence, pairing: str = "nearest") -> list[dict]:
+    """One sentence's mentions from its morphemes' BIO labels: the one pairing code the tag stage
+    (``mentions_for_sentence``) and ``models.evaluate.span_eval``'s mention score both run.
+
+    Each mention: aspect, opinion, polarity, start, end, confidence (the mentions frame's fields) plus
+    ``aspect_span`` / ``opinion_span``: (start, end_exclusive) character offsets (into the text that
+    ``starts`` index) of the paired aspect's morphemes (None when implicit) and of the (repaired) opinion's.
+    ``pairing``: SPAN_PAIRINGS.
+    """
+    if pairing not in SPAN_PAIRINGS:
+        raise ValueError(f"span_pairing must be one of {', '.join(SPAN_PAIRINGS)}, not {pairing!r}")
     spans = decode_spans(list(labels), list(confidence))
     aspects, opinions = [], []
     for s in spans:
-        trimmed = _trim(tags, s.first, s.last, keep_predicate_suffix=s.kind != "ASP")
+        trimmed = _trim(tags, s.first, s.last, keep_predicate_suffix=s.kind != "ASP",
+                        keep_foreign=pairing != "nearest")
         if trimmed is None:
             continue
         span = _Span(s.kind, trimmed[0], trimmed[1], s.confidence)
         (aspects if s.kind == "ASP" else opinions).append(span)
+    if pairing != "nearest":
+        aspects = _merge_adjacent_aspects(aspects, tags)
     out = []
+    previous_opinion_end = -1
     for op in opinions:
         first, last = repair_opinion(forms, tags, starts, lens, op.first, op.last)
         op = _Span(op.kind, first, last, op.confidence)
@@ -238,6 +288,14 @@ def mentions_for_sentence(
         before = [a for a in aspects if a.last < op.first]
         after = [a for a in aspects if a.first > op.last]
         asp = before[-1] if before else (after[0] if after else None)
+        if pairing == "merge_skip_oblique" and before:
+            # the standard of a comparison or a place (상품보다, 화면이랑, 비에) is not what is judged
+            # when an unmarked aspect precedes it in this clause (after the previous opinion)
+            clause = [a for a in before if a.first > previous_opinion_end]
+            unmarked = [a for a in clause if not (a.last + 1 < len(tags) and tags[a.last + 1] in _OBLIQUE_TAGS)]
+            if clause and asp is clause[-1] and unmarked and unmarked[-1] is not asp:
+                asp = unmarked[-1]
+        previous_opinion_end = op.last
         opinion = opinion_lemma(forms, tags, lemmas, starts, lens, op.first, op.last)
         if not opinion or opinion in CONTENTLESS_OPINIONS:
             continue
@@ -247,16 +305,26 @@ def mentions_for_sentence(
         start, end = _surface("", starts, lens, lo, hi)
         conf = op.confidence if asp is None else (op.confidence + asp.confidence) / 2
         out.append({
-            "record_id": record_id,
-            "sentence_index": sentence_index,
             "aspect": aspect or None,
             "opinion": opinion,
             "polarity": "pain" if op.kind == "NEG" else "praise",
             "start": start,
             "end": end,
             "confidence": round(conf, 4),
+            "aspect_span": _surface("", starts, lens, asp.first, asp.last) if asp else None,
+            "opinion_span": _surface("", starts, lens, op.first, op.last),
         })
     return out
+
+
+def mentions_for_sentence(
+    record_id: str, sentence_index: int, forms, tags, lemmas, starts, lens, labels, confidence,
+    pairing: str = "nearest",
+) -> list[dict]:
+    """The mentions frame's rows (MENTION_FRAME_COLUMNS) of one sentence (``sentence_mentions``)."""
+    return [{"record_id": record_id, "sentence_index": sentence_index,
+             **{k: m[k] for k in MENTION_FRAME_COLUMNS[2:]}}
+            for m in sentence_mentions(forms, tags, lemmas, starts, lens, labels, confidence, pairing)]
 
 
 class Tagger:
@@ -264,12 +332,15 @@ class Tagger:
     ``record_probabilities`` gives the records' probabilities under ``record_pass`` (RECORD_PASSES)."""
 
     def __init__(self, model, record_pass: str = "mean", span_fusion: str = "model", lexicon=None,
-                 domain_yaml=None) -> None:
+                 domain_yaml=None, span_pairing: str = "nearest") -> None:
         if record_pass not in RECORD_PASSES:
             raise ValueError(f"record_pass must be one of {', '.join(RECORD_PASSES)}, not {record_pass!r}")
         if span_fusion not in SPAN_FUSIONS:
             raise ValueError(f"span_fusion must be one of {', '.join(SPAN_FUSIONS)}, not {span_fusion!r}")
+        if span_pairing not in SPAN_PAIRINGS:
+            raise ValueError(f"span_pairing must be one of {', '.join(SPAN_PAIRINGS)}, not {span_pairing!r}")
         self.model = model
+        self.span_pairing = span_pairing
         self.record_pass = record_pass
         self.span_fusion = span_fusion
         self.lexicon = lexicon
@@ -308,7 +379,8 @@ class Tagger:
                 if fusion != "model":
                     lexicon_labels = weak_spans(list(zip(forms, tags, strict=True)), self.lexicon)
                     labels, confidence = fuse_span_labels(labels, lexicon_labels, fusion, confidence)
-                rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens, labels, confidence))
+                rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens, labels, confidence,
+                                                  self.span_pairing))
         return sentences, pd.DataFrame(rows, columns=MENTION_FRAME_COLUMNS)
 
     def whole_records(self, sentences: pd.DataFrame) -> pd.DataFrame:
