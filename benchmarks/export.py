@@ -5,7 +5,7 @@ has (642k). Long texts (optional, ``long_share``): Blue House petitions, written
 export. Neither file is copied into the repository: exports go to a temporary folder.
 
 The export looks like a shop's weekly dump: UTF-8 CSV with Korean headers, a review id, a
-timestamp spread over four ISO weeks, a star rating, a member id, a product name.
+timestamp spread over four ISO weeks (``weeks``), a star rating, a member id, a product name.
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ def texts(n: int, long_share: float = 0.0) -> list[str]:
 
 
 def write_export(folder: str | Path, n: int, long_share: float = 0.0, model_path: str | None = None,
-                 batch_rows: int | None = None) -> tuple[Path, list[str]]:
-    """Write folder/reviews.csv and folder/bench.yaml; returns (config path, texts in export order)."""
+                 batch_rows: int | None = None, weeks: int = 4) -> tuple[Path, list[str]]:
+    """Write folder/reviews.csv and folder/bench.yaml; returns (config path, texts in export order).
+    ``weeks``: the timestamps spread over that many ISO weeks from 2026-W45 (1: every record in one
+    period, aggregation's worst case)."""
     import numpy as np
     import pandas as pd
 
@@ -51,8 +53,8 @@ def write_export(folder: str | Path, n: int, long_share: float = 0.0, model_path
     folder.mkdir(parents=True, exist_ok=True)
     body = texts(n, long_share)
     rng = np.random.default_rng(13)
-    start = pd.Timestamp("2026-11-02 00:00")  # Monday of 2026-W45: four weeks W45..W48
-    seconds = np.sort(rng.integers(0, 28 * 86400, size=n))
+    start = pd.Timestamp("2026-11-02 00:00")  # Monday of 2026-W45: by default four weeks W45..W48
+    seconds = np.sort(rng.integers(0, weeks * 7 * 86400, size=n))
     stamps = (start + pd.to_timedelta(seconds, unit="s")).strftime("%Y-%m-%d %H:%M")
     frame = pd.DataFrame({
         "리뷰ID": [f"R{i:08d}" for i in range(n)],
