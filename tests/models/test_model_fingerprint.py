@@ -20,7 +20,7 @@ def model_copy(tmp_path):
     return copy
 
 
-@pytest.mark.parametrize("name", ["ngram_head.npz", "config.json", "model.int8.onnx", "model.safetensors"])
+@pytest.mark.parametrize("name", ["ngram_head.npz", "config.json", "model.int8.onnx", "model.safetensors", "lexicon.yaml"])
 def test_a_change_to_any_file_that_predicts_changes_the_hash(model_copy, name):
     before = model_fingerprint(model_copy)
     assert before == model_fingerprint(default_model_dir())          # same files, same hash

@@ -25,14 +25,16 @@ def default_model_dir() -> Path:
 def model_fingerprint(path: str | Path | None = None) -> str:
     """The model's hash in manifests and reports: sha256 over the name and sha256 of every file of the
     directory that ``load_tagger`` reads (config.json with its temperatures, the tokenizer, the weights,
-    the ONNX graph, the n-gram head), so that any change to what predicts changes it. Before, only
-    model.safetensors was hashed, and a new n-gram head or calibration kept the old hash."""
+    the ONNX graph, the n-gram head) and the ``lexicon.yaml`` whose aspects the default span fusion
+    adds to the model's spans (``stages.tag.fusion_lexicon``), so that any change to what predicts
+    changes it. Before, only model.safetensors was hashed, and a new n-gram head or calibration kept
+    the old hash."""
     from voc_pipeline.models.ngram_head import HEAD_FILE
     from voc_pipeline.models.onnx_backend import ONNX_WEIGHTS
 
     p = Path(path) if path else default_model_dir()
     parts = [f"{name}:{sha256_file(p / name)}" for name in ("config.json", "tokenizer.json", WEIGHTS, ONNX_WEIGHTS,
-                                                             HEAD_FILE) if (p / name).is_file()]
+                                                             HEAD_FILE, "lexicon.yaml") if (p / name).is_file()]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
