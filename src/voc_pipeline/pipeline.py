@@ -510,12 +510,15 @@ def _lookback(staging: Staging, dataset: OutputDataset, run_periods: set[str], p
 
 
 def _encode_into(values: pa.ChunkedArray | pa.Array, dictionary: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """int32 codes of ``values`` in ``dictionary`` (-1 for null), extended by the values it lacks."""
-    unseen = pc.filter(pc.unique(values), pc.invert(pc.is_in(pc.unique(values), value_set=dictionary)))
-    unseen = pc.drop_null(unseen)
-    if len(unseen):
-        dictionary = pa.concat_arrays([dictionary, unseen.cast(pa.string())])
+    """int32 codes of ``values`` in ``dictionary`` (-1 for null), extended by the values it lacks (in
+    order of first appearance). One hash table over ``dictionary``, one over the values it lacks."""
     index = pc.index_in(values, value_set=dictionary)
+    missing = pc.and_(pc.is_null(index), pc.is_valid(values))
+    if pc.any(missing).as_py():
+        unseen = pc.unique(pc.filter(values, missing)).cast(pa.string())
+        unseen = unseen.combine_chunks() if isinstance(unseen, pa.ChunkedArray) else unseen
+        index = pc.coalesce(index, pc.add(pc.index_in(values, value_set=unseen), len(dictionary)))
+        dictionary = pa.concat_arrays([dictionary, unseen])
     return pc.fill_null(index, -1).to_numpy().astype(np.int32), dictionary
 
 

@@ -174,11 +174,22 @@ class Staging:
         wanted = pairs[["record_id", "sentence_index"]].drop_duplicates()
         ids = pa.array(wanted["record_id"].unique(), type=pa.string())
         read = list(dict.fromkeys(["record_id", "sentence_index", *columns]))
-        found = []
+        found: list[pa.Table] = []
+        batch: list[pa.Table] = []
+
+        def keep() -> None:   # one hash table of the wanted ids per ~64k sentences, not per part
+            data = pa.concat_tables(batch)
+            data = data.filter(pc.is_in(data.column("record_id"), value_set=ids))   # a kernel on this thread
+            if data.num_rows:
+                found.append(data)
+            batch.clear()
+
         for part in self.parts("sentences", period, read):
-            part = part.filter(pc.is_in(part.column("record_id"), value_set=ids))   # a kernel on this thread
-            if part.num_rows:
-                found.append(part)
+            batch.append(part)
+            if sum(t.num_rows for t in batch) >= 65_536:
+                keep()
+        if batch:
+            keep()
         schema = TABLE_SCHEMAS["sentences"]
         data = pa.concat_tables(found) if found else schema.empty_table().select(read)
         frame = data.to_pandas()
