@@ -166,3 +166,28 @@ def test_aggregate_tables_do_not_depend_on_the_split_into_parts(demo_tables, tax
                 assert ds.dataset(a).to_table().equals(ds.dataset(b).to_table()), (table, period)
                 compared += 1
     assert compared >= 4 * len(periods)
+
+
+def test_parts_read_each_file_as_the_table_schema(tmp_path):
+    """Staging.parts: file order; a column a file lacks (an older file) comes back null, dictionary
+    columns dictionary-encoded whether the file has them or not."""
+    folder = tmp_path / "records" / "period=2026-W47"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"record_id": ["a", "b"], "channel": ["review", "chat"]}), folder / "part-00000.parquet")
+    pq.write_table(pa.table({"record_id": ["c"]}), folder / "part-00001.parquet")
+    parts = list(Staging(tmp_path).parts("records", "2026-W47", ["record_id", "channel", "customer_key"],
+                                         dictionary=("channel", "customer_key")))
+    assert [p.column("record_id").to_pylist() for p in parts] == [["a", "b"], ["c"]]
+    assert [p.column("channel").to_pylist() for p in parts] == [["review", "chat"], [None]]
+    assert all(pa.types.is_dictionary(p.schema.field("channel").type) for p in parts)
+    assert parts[1].column("customer_key").null_count == 1
+    assert list(Staging(tmp_path).parts("records", "2026-W48", ["record_id"])) == []
+
+
+def test_a_period_without_mentions(demo_tables, taxonomy, tmp_path):
+    period, tables = min(demo_tables.items())
+    tables = {**tables, "mentions": tables["mentions"].slice(0, 0), "sentences": tables["sentences"].slice(0, 0)}
+    points, journey = _part_by_part(_write_parts(tmp_path, period, tables, {}), period, taxonomy, None)
+    want_points, want_journey = _whole_period(tables, taxonomy, None)
+    assert points.empty and want_points.empty
+    assert_frame_equal(journey, want_journey, check_exact=True)

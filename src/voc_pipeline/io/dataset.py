@@ -244,7 +244,11 @@ def _parts(folder: Path | None, table: str, columns: list[str] | None, dictionar
     wanted = columns or schema.names
     fields = [schema.field(name) for name in wanted]
     for n, path in enumerate(ds.dataset(folder, format="parquet", schema=schema).files):
-        file = pq.ParquetFile(path, read_dictionary=list(dictionary))
+        try:
+            file = pq.ParquetFile(path, read_dictionary=list(dictionary))
+        except KeyError:   # a file without one of them (written before the column existed): null
+            names = set(pq.read_schema(path).names)
+            file = pq.ParquetFile(path, read_dictionary=[name for name in dictionary if name in names])
         present = set(file.schema_arrow.names)
         data = file.read(columns=[name for name in wanted if name in present], use_threads=False)
         data = pa.table([data.column(f.name).cast(f.type) if f.name in present else pa.nulls(data.num_rows, f.type)
