@@ -412,14 +412,7 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
             previous_jm = dataset.read("journey_map", p)
             known |= trends.keys_of(points)
             continue
-        # the period's staged parts one file at a time, reduced to codes and counts (stages/period.py)
-        tables = period_tables.PeriodTables(taxonomy)
-        for part in staging.parts("records", p, period_tables.RECORD_COLUMNS):
-            tables.add_records(part)
-        for part in staging.parts("sentences", p, period_tables.SENTENCE_COLUMNS):
-            tables.add_sentences(part)
-        for part in staging.parts("mentions", p, period_tables.MENTION_COLUMNS):
-            tables.add_mentions(part)
+        tables = read_period_tables(staging, p, taxonomy)
         n_records = tables.records
         pairs = tables.example_pairs()
         release_freed_memory()   # what the codes' sorts and hash tables freed, before the next step
@@ -449,6 +442,21 @@ def _aggregate(staging: Staging, dataset: OutputDataset, run_periods: set[str], 
         staging.write("journeys", p, omnichannel.journeys(lookback, p, taxonomy.order))
         del lookback
         release_freed_memory()
+
+
+def read_period_tables(staging: Staging, period: str, taxonomy):
+    """The period's staged parts read one file at a time, reduced to codes and counts
+    (``stages.period.PeriodTables``): what aggregation holds of a period, whatever its size."""
+    from voc_pipeline.stages import period as period_tables
+
+    tables = period_tables.PeriodTables(taxonomy)
+    for part in staging.parts("records", period, period_tables.RECORD_COLUMNS):
+        tables.add_records(part)
+    for part in staging.parts("sentences", period, period_tables.SENTENCE_COLUMNS):
+        tables.add_sentences(part)
+    for part in staging.parts("mentions", period, period_tables.MENTION_COLUMNS):
+        tables.add_mentions(part)
+    return tables
 
 
 def _lookback(staging: Staging, dataset: OutputDataset, run_periods: set[str], periods: list[str],

@@ -20,7 +20,6 @@ from voc_pipeline.config import domain_path
 from voc_pipeline.io.dataset import OutputDataset, Staging, to_pandas_compact
 from voc_pipeline.schema import TABLE_SCHEMAS
 from voc_pipeline.stages import aggregate, impact
-from voc_pipeline.stages import period as period_tables
 from voc_pipeline.stages.journey import load_taxonomy
 
 TABLES = ("records", "sentences", "mentions")
@@ -74,13 +73,7 @@ def _whole_period(tables: dict[str, pa.Table], taxonomy, previous):
 
 
 def _part_by_part(staging: Staging, period: str, taxonomy, previous):
-    tables = period_tables.PeriodTables(taxonomy)
-    for part in staging.parts("records", period, period_tables.RECORD_COLUMNS):
-        tables.add_records(part)
-    for part in staging.parts("sentences", period, period_tables.SENTENCE_COLUMNS):
-        tables.add_sentences(part)
-    for part in staging.parts("mentions", period, period_tables.MENTION_COLUMNS):
-        tables.add_mentions(part)
+    tables = pipeline.read_period_tables(staging, period, taxonomy)
     return tables.tables(staging.read_sentences(period, tables.example_pairs()), previous)
 
 

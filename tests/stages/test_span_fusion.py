@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.stages.bio import bio_labels
 
 from voc_pipeline.config import ModelConfig, config_from_dict, domain_path
 from voc_pipeline.errors import ConfigError
@@ -51,14 +52,6 @@ def _morphs(sent) -> list[tuple[str, str]]:
     return list(zip(sent.forms, sent.tags, strict=True))
 
 
-def _labels(sent, spans: dict[str, str]) -> list[str]:
-    labels, prev = [], None
-    for form in sent.forms:
-        kind = spans.get(form)
-        labels.append("O" if kind is None else ("I-" if prev == kind else "B-") + kind)
-        prev = kind
-    return labels
-
 
 def _well_formed(labels: list[str]) -> bool:
     return all(not lab.startswith("I-") or (i and labels[i - 1][2:] == lab[2:]) for i, lab in enumerate(labels))
@@ -66,7 +59,7 @@ def _well_formed(labels: list[str]) -> bool:
 
 def test_a_lexicon_aspect_the_model_missed_is_added(kiwi, lexicon):
     s = _sentences(kiwi, "배송이 너무 늦어요").iloc[0]
-    model = _labels(s, {"늦": "NEG", "어요": "NEG"})               # the model found the pain, not 배송
+    model = bio_labels(s, {"늦": "NEG", "어요": "NEG"})               # the model found the pain, not 배송
     lex = weak_spans(_morphs(s), lexicon)
     assert lex[s.forms.index("배송")] == "B-ASP"
     for mode in ("fill", "lexicon_aspects", "union"):
@@ -80,7 +73,7 @@ def test_a_lexicon_aspect_the_model_missed_is_added(kiwi, lexicon):
 def test_fill_never_deletes_or_moves_a_model_aspect(kiwi, lexicon):
     # the model tags 매트리스 (unknown to the lexicon) and 허리; the lexicon knows neither
     s = _sentences(kiwi, "매트리스가 너무 딱딱해서 허리 아파요").iloc[0]
-    model = _labels(s, {"매트리스": "ASP", "딱딱": "NEG", "하": "NEG"})
+    model = bio_labels(s, {"매트리스": "ASP", "딱딱": "NEG", "하": "NEG"})
     lex = weak_spans(_morphs(s), lexicon)
     for mode in ("fill", "union"):
         fused, _ = fuse_span_labels(model, lex, mode)
@@ -94,7 +87,7 @@ def test_fill_never_deletes_or_moves_a_model_aspect(kiwi, lexicon):
 def test_a_lexicon_span_overlapping_a_model_span_is_not_added(kiwi, lexicon):
     s = _sentences(kiwi, "택배 기사님이 친절하셨어요").iloc[0]
     # the model's aspect covers 기사 only; the lexicon's is 택배 기사 (one span): it is not added
-    model = _labels(s, {"기사": "ASP", "친절": "POS"})
+    model = bio_labels(s, {"기사": "ASP", "친절": "POS"})
     lex = weak_spans(_morphs(s), lexicon)
     assert ("ASP", 0, 2) in _bio_spans(lex)
     fused, _ = fuse_span_labels(model, lex, "fill")

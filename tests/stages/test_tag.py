@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from tests.stages.bio import bio_labels
 
 from voc_pipeline.stages.tag import Tagger, decode_spans, mentions_for_sentence, record_sentiment
 from voc_pipeline.stages.tokenize import KiwiTokenizer
@@ -19,15 +20,6 @@ def _sentences(kiwi: KiwiTokenizer, *texts: str) -> pd.DataFrame:
     return kiwi(pd.DataFrame({"record_id": [f"r{i}" for i in range(len(texts))], "text": list(texts)}))
 
 
-def _label(sent, spans: dict[str, str]) -> list[str]:
-    """Labels from {form: kind} with B- on the first morpheme of each run of the same kind."""
-    labels, prev = [], None
-    for form in sent.forms:
-        kind = spans.get(form)
-        labels.append("O" if kind is None else ("I-" if prev == kind else "B-") + kind)
-        prev = kind
-    return labels
-
 
 def test_decode_spans_bio_and_stray_inside():
     spans = decode_spans(["B-ASP", "I-ASP", "O", "I-NEG", "I-NEG", "B-POS"], [0.9] * 6)
@@ -36,7 +28,7 @@ def test_decode_spans_bio_and_stray_inside():
 
 def test_pain_mention_with_lemmas_and_offsets(kiwi):
     s = _sentences(kiwi, "박스가 다 파손됐어요ㅠㅠ").iloc[0]
-    labels = _label(s, {"박스": "ASP", "파손": "NEG", "되": "NEG", "었": "NEG", "어요": "NEG"})
+    labels = bio_labels(s, {"박스": "ASP", "파손": "NEG", "되": "NEG", "었": "NEG", "어요": "NEG"})
     [m] = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [0.8] * len(labels))
     assert (m["aspect"], m["opinion"], m["polarity"]) == ("박스", "파손되다", "pain")
     assert "박스가 다 파손됐어요ㅠㅠ"[m["start"]:m["end"]] == "박스가 다 파손됐"
@@ -129,7 +121,7 @@ def test_contentless_opinions_are_not_mentions(kiwi, text, opinion_forms):
 
 def test_a_negated_light_verb_is_still_an_opinion(kiwi):
     s = _sentences(kiwi, "결제가 안 돼요").iloc[0]
-    labels = _label(s, {"결제": "ASP", "안": "NEG", "되": "NEG", "어요": "NEG"})
+    labels = bio_labels(s, {"결제": "ASP", "안": "NEG", "되": "NEG", "어요": "NEG"})
     [m] = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [0.9] * len(labels))
     assert (m["aspect"], m["opinion"]) == ("결제", "안 되다")
 

@@ -45,7 +45,8 @@ _FUSION_KINDS = {"fill": ("ASP",), "lexicon_aspects": ("ASP",), "union": ("ASP",
 
 
 def _bio_spans(labels) -> list[tuple[str, int, int]]:
-    """(kind, first, end_exclusive) of each BIO span; a stray I- starts one (as ``decode_spans``)."""
+    """(kind, first, end_exclusive) of each BIO span; a stray I- starts one (models are not always
+    well-formed)."""
     out: list[tuple[str, int, int]] = []
     kind: str | None = None
     first = 0
@@ -125,18 +126,9 @@ class _Span:
 def decode_spans(labels: list[str], confidence: list[float]) -> list[_Span]:
     """BIO labels -> spans; a stray I- starts a span (models are not always well-formed)."""
     spans: list[_Span] = []
-    kind: str | None = None
-    first = 0
-    for i, label in enumerate([*labels, "O"]):
-        tag, _, cls = label.partition("-")
-        continues = tag == "I" and cls == kind
-        if kind is not None and not continues:
-            window = confidence[first:i]
-            conf = sum(window) / len(window) if window else 1.0
-            spans.append(_Span(kind, first, i - 1, conf))
-            kind = None
-        if tag in ("B", "I") and not continues:
-            kind, first = cls, i
+    for kind, first, end in _bio_spans(labels):
+        window = confidence[first:end]
+        spans.append(_Span(kind, first, end - 1, sum(window) / len(window) if window else 1.0))
     return spans
 
 
