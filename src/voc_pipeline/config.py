@@ -88,13 +88,15 @@ class ModelConfig(_Strict):
                     "where the model tagged nothing; lexicon_aspects = the lexicon's aspects instead of the model's; "
                     "union = fill plus the lexicon's opinion spans (stages/tag.py SPAN_FUSIONS; chosen on "
                     "data/dev, docs/model.md 'Span fusion')")
-    span_pairing: Literal["nearest", "merge_adjacent", "merge_skip_oblique"] = Field(
-        default="merge_skip_oblique",
+    span_pairing: Literal["nearest", "merge_adjacent", "merge_skip_oblique", "merge_no_bound"] = Field(
+        default="merge_no_bound",
         description="how a mention pairs its opinion with an aspect of the sentence: nearest = the nearest aspect "
                     "before the opinion, else after; merge_adjacent = the same after adjacent aspect spans (nothing "
                     "or a genitive 의 between) are merged into one compound aspect; merge_skip_oblique = "
                     "merge_adjacent, passing over an aspect marked by 보다/만큼/이랑/에/으로 (JKB/JC) when an unmarked "
-                    "one precedes it in the clause (stages/tag.py SPAN_PAIRINGS; chosen on data/dev, docs/model.md "
+                    "one precedes it in the clause; merge_no_bound = merge_skip_oblique with bound/relational nouns "
+                    "(때문, 덕분, 대신, 관련, …) cut out of aspects, so they never glue two aspects into one "
+                    "(stages/tag.py SPAN_PAIRINGS; chosen on data/dev, docs/model.md "
                     "'Mention pairing')")
 
 

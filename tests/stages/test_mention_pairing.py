@@ -67,6 +67,7 @@ def test_the_standard_of_a_comparison_is_not_the_judged_aspect(kiwi):
         assert _pairs(kiwi, text, marks, "nearest")[0][0] == standard, text
         assert _pairs(kiwi, text, marks, "merge_adjacent")[0][0] == standard, text
         assert _pairs(kiwi, text, marks, "merge_skip_oblique")[0][0] == subject, text
+        assert _pairs(kiwi, text, marks, "merge_no_bound")[0][0] == subject, text
 
 
 def test_an_oblique_aspect_is_kept_when_it_is_the_only_one_of_its_clause(kiwi):
@@ -87,7 +88,7 @@ def test_foreign_letter_aspects_are_kept_by_the_new_modes(kiwi):
     text = "ARS가 너무 복잡해서 상담원까지 못 가겠어요"
     # the old trimming drops the SL morpheme as punctuation, so the aspect after the opinion wins
     assert _pairs(kiwi, text, marks, "nearest") == [("상담원", "복잡하다", "pain")]
-    for mode in ("merge_adjacent", "merge_skip_oblique"):
+    for mode in ("merge_adjacent", "merge_skip_oblique", "merge_no_bound"):
         assert _pairs(kiwi, text, marks, mode) == [("ARS", "복잡하다", "pain")]
 
 
@@ -114,7 +115,7 @@ def test_default_mode_and_bad_modes(kiwi):
 
     from voc_pipeline.models.tagger import load_tagger
 
-    assert ModelConfig().span_pairing == "merge_skip_oblique"
+    assert ModelConfig().span_pairing == "merge_no_bound"
     assert typing.get_args(ModelConfig.model_fields["span_pairing"].annotation) == SPAN_PAIRINGS
     s = _sentence(kiwi, "배송이 늦어요")
     with pytest.raises(ValueError, match="span_pairing"):
@@ -148,3 +149,39 @@ def test_tagger_pairs_by_its_mode(kiwi):
     _, near = Tagger(Fixed(), span_pairing="nearest")(sents)
     _, skip = Tagger(Fixed(), span_pairing="merge_skip_oblique")(sents)
     assert list(near["aspect"]) == ["상품"] and list(skip["aspect"]) == ["배송비"]
+
+
+def test_bound_and_relational_nouns_are_no_part_of_an_aspect(kiwi):
+    # 덕분 (Kiwi: NNG, a relational noun): once glued into 블프기획전덕분 by merge_skip_oblique
+    text = "블프 기획전 덕분에 싸게 샀어요"
+    marks = [("기획전", "B-ASP"), ("덕분", "B-ASP"), ("싸", "B-POS")]
+    assert _pairs(kiwi, text, marks, "merge_skip_oblique") == [("기획전 덕분", "싸다", "praise")]
+    assert _pairs(kiwi, text, marks, "merge_no_bound") == [("기획전", "싸다", "praise")]
+    # the same inside one model span, and at its edge
+    assert _pairs(kiwi, text, [("기획전", "B-ASP"), ("덕분", "I-ASP"), ("싸", "B-POS")],
+                  "merge_no_bound") == [("기획전", "싸다", "praise")]
+    # 때문 (NNB): a bound noun; the noun before it stays the aspect
+    assert _pairs(kiwi, "배송 때문에 화나요", [("배송", "B-ASP"), ("때문", "B-ASP"), ("화", "B-NEG"), ("나", "I-NEG")],
+                  "merge_no_bound") == [("배송", "화나다", "pain")]
+    # a span of only such a noun is no aspect: 대신 alone leaves the opinion to the aspect before it
+    assert _pairs(kiwi, "택배 교환 대신 매장이 가까워요", [("교환", "B-ASP"), ("대신", "B-ASP"), ("가깝", "B-POS")],
+                  "merge_no_bound") == [("교환", "가깝다", "praise")]
+    # two aspects with a relational noun between are not adjacent, so not merged
+    assert _pairs(kiwi, "주문 이후 연락이 없어요", [("주문", "B-ASP"), ("이후", "I-ASP"), ("연락", "I-ASP"), ("없", "B-NEG")],
+                  "merge_no_bound") == [("연락", "없다", "pain")]
+    # 것 (NNB, 쌓이는 게): the noun before the clause is the aspect, not 것
+    assert _pairs(kiwi, "적립금 쌓이는 게 쏠쏠해요", [("적립금", "B-ASP"), ("것", "B-ASP"), ("쏠쏠하", "B-POS")],
+                  "merge_no_bound") == [("적립금", "쏠쏠하다", "praise")]
+
+
+def test_a_counter_and_a_true_compound_are_kept(kiwi):
+    # a bound noun counting a number (3일: SN + NNB) is content
+    assert _pairs(kiwi, "배송 3일 걸렸어요", [("배송", "B-ASP"), ("3", "B-ASP"), ("일", "I-ASP"), ("걸리", "B-NEG")],
+                  "merge_no_bound") == [("배송 3일", "걸리다", "pain")]
+    # a true compound still merges
+    for text, marks, aspect in (
+        ("포장 상태가 엉망이에요", [("포장", "B-ASP"), ("상태", "B-ASP"), ("엉망", "B-NEG")], "포장 상태"),
+        ("회원가입 절차가 너무 복잡해요", [("회원", "B-ASP"), ("가입", "I-ASP"), ("절차", "B-ASP"), ("복잡", "B-NEG"),
+                                   ("하", "I-NEG")], "회원가입 절차"),
+    ):
+        assert _pairs(kiwi, text, marks, "merge_no_bound")[0][0] == aspect, text

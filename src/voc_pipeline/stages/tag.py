@@ -226,9 +226,41 @@ def opinion_lemma(
 #: only a genitive 의, between them: 포장|상태, 회원가입|절차, 제품의|품질) are merged into one compound
 #: aspect first; ``merge_skip_oblique`` = ``merge_adjacent``, skipping an aspect marked by an adverbial
 #: or conjunctive particle (JKB/JC: 상품보다, 화면이랑, 비에) when an unmarked one precedes it after the
-#: previous opinion. Both new modes keep SL/SH/SN morphemes at aspect edges (``_trim``).
-SPAN_PAIRINGS = ("nearest", "merge_adjacent", "merge_skip_oblique")
+#: previous opinion; ``merge_no_bound`` = ``merge_skip_oblique`` with bound and relational nouns
+#: (``_is_relational``: 때문, 덕분, 대신, …) cut out of aspect spans, so they are never part of an
+#: aspect nor glue two aspects into one. The modes other than ``nearest`` keep SL/SH/SN morphemes at
+#: aspect edges (``_trim``).
+SPAN_PAIRINGS = ("nearest", "merge_adjacent", "merge_skip_oblique", "merge_no_bound")
 _OBLIQUE_TAGS = ("JKB", "JC")
+_MERGING = ("merge_adjacent", "merge_skip_oblique", "merge_no_bound")
+_SKIPPING_OBLIQUE = ("merge_skip_oblique", "merge_no_bound")
+#: common nouns (Kiwi NNG) used relationally after a noun, not naming a thing: 기획전 덕분에, 교환
+#: 대신, 주문 이후, 반품 관련. Kiwi's bound nouns (NNB: 때문, 중, 시, 등) are caught by their tag; these
+#: it tags NNG, so only a list can tell (docs/model.md "Bound and relational nouns out of aspects").
+RELATIONAL_NOUNS = frozenset({
+    "덕분", "대신", "때문", "관련", "정도", "이후", "이전", "직후", "경우", "자체", "전", "후", "동안", "때",
+})
+_NUMBER_TAGS = ("SN", "NR")
+
+
+def _is_relational(forms, tags, i: int) -> bool:
+    """A bound noun (NNB) not counting a number (3일, 5000원 stay), or a RELATIONAL_NOUNS noun."""
+    if tags[i] == "NNB":
+        return not (i > 0 and tags[i - 1] in _NUMBER_TAGS)
+    return tags[i] == "NNG" and forms[i] in RELATIONAL_NOUNS
+
+
+def _cut_relational(forms, tags, first: int, last: int) -> list[tuple[int, int]]:
+    """(first, last) pieces of a span with its bound/relational nouns cut out (possibly none)."""
+    pieces, start = [], first
+    for i in range(first, last + 1):
+        if _is_relational(forms, tags, i):
+            if start < i:
+                pieces.append((start, i - 1))
+            start = i + 1
+    if start <= last:
+        pieces.append((start, last))
+    return pieces
 
 
 def _merge_adjacent_aspects(aspects: list[_Span], tags) -> list[_Span]:
@@ -263,13 +295,17 @@ def sentence_mentions(forms, tags, lemmas, starts, lens, labels, confidence, pai
     spans = decode_spans(list(labels), list(confidence))
     aspects, opinions = [], []
     for s in spans:
-        trimmed = _trim(tags, s.first, s.last, keep_predicate_suffix=s.kind != "ASP",
-                        keep_foreign=pairing != "nearest")
-        if trimmed is None:
-            continue
-        span = _Span(s.kind, trimmed[0], trimmed[1], s.confidence)
-        (aspects if s.kind == "ASP" else opinions).append(span)
-    if pairing != "nearest":
+        pieces = [(s.first, s.last)]
+        if s.kind == "ASP" and pairing == "merge_no_bound":
+            pieces = _cut_relational(forms, tags, s.first, s.last)
+        for first, last in pieces:
+            trimmed = _trim(tags, first, last, keep_predicate_suffix=s.kind != "ASP",
+                            keep_foreign=pairing != "nearest")
+            if trimmed is None:
+                continue
+            span = _Span(s.kind, trimmed[0], trimmed[1], s.confidence)
+            (aspects if s.kind == "ASP" else opinions).append(span)
+    if pairing in _MERGING:
         aspects = _merge_adjacent_aspects(aspects, tags)
     out = []
     previous_opinion_end = -1
@@ -280,7 +316,7 @@ def sentence_mentions(forms, tags, lemmas, starts, lens, labels, confidence, pai
         before = [a for a in aspects if a.last < op.first]
         after = [a for a in aspects if a.first > op.last]
         asp = before[-1] if before else (after[0] if after else None)
-        if pairing == "merge_skip_oblique" and before:
+        if pairing in _SKIPPING_OBLIQUE and before:
             # the standard of a comparison or a place (상품보다, 화면이랑, 비에) is not what is judged
             # when an unmarked aspect precedes it in this clause (after the previous opinion)
             clause = [a for a in before if a.first > previous_opinion_end]
