@@ -49,3 +49,16 @@ def test_model_record_pass_is_validated():
     with pytest.raises(ConfigError) as err:
         config_from_dict({"model": {"record_pass": "max"}})
     assert "'model.record_pass'" in str(err.value) and "'blend'" in str(err.value)
+
+
+def test_model_option_choices_are_the_tag_stage_modes():
+    """config's Literal choices and the tag stage's mode tuples are written twice: keep them in step."""
+    from typing import get_args
+
+    from voc_pipeline.config import ModelConfig
+    from voc_pipeline.stages.tag import RECORD_PASSES, SPAN_FUSIONS, SPAN_PAIRINGS
+
+    fields = ModelConfig.model_fields
+    assert get_args(fields["record_pass"].annotation) == RECORD_PASSES
+    assert get_args(fields["span_fusion"].annotation) == SPAN_FUSIONS
+    assert get_args(fields["span_pairing"].annotation) == SPAN_PAIRINGS
