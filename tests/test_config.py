@@ -56,9 +56,17 @@ def test_model_option_choices_are_the_tag_stage_modes():
     from typing import get_args
 
     from voc_pipeline.config import ModelConfig
-    from voc_pipeline.stages.tag import RECORD_PASSES, SPAN_FUSIONS, SPAN_PAIRINGS
+    from voc_pipeline.stages.tag import (
+        OPINION_FILL_CONFIDENCE,
+        OPINION_FILLS,
+        RECORD_PASSES,
+        SPAN_FUSIONS,
+        SPAN_PAIRINGS,
+    )
 
     fields = ModelConfig.model_fields
     assert get_args(fields["record_pass"].annotation) == RECORD_PASSES
     assert get_args(fields["span_fusion"].annotation) == SPAN_FUSIONS
     assert get_args(fields["span_pairing"].annotation) == SPAN_PAIRINGS
+    assert get_args(fields["opinion_fill"].annotation) == OPINION_FILLS
+    assert fields["opinion_fill_confidence"].default == OPINION_FILL_CONFIDENCE

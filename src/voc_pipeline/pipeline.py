@@ -156,6 +156,8 @@ class Stages:
             self.tagger = Tagger(self.model, record_pass=config.model.record_pass,
                                  span_fusion=config.model.span_fusion,
                                  span_pairing=config.model.span_pairing,
+                                 opinion_fill=config.model.opinion_fill,
+                                 opinion_fill_confidence=config.model.opinion_fill_confidence,
                                  domain_yaml=domain_path(config.domain, config.base_dir))
         self.model_info = ({"id": self.model.model_id, "hash": self.model.model_hash,
                             "backend": self.model.backend_name} if self.model is not None else None)

@@ -102,6 +102,179 @@ def fuse_span_labels(model_labels, lexicon_labels, mode: str,
     return labels, conf
 
 
+#: how an aspect that no opinion span judges gets one (config ``model.opinion_fill``, docs/model.md
+#: "Opinion fill"): ``none`` = it does not (the aspect makes no mention); ``predicate`` = in a sentence
+#: whose sentiment is confidently neg or pos, each aspect span with no opinion span between it and the
+#: next aspect (its stretch) takes the governing predicate of that stretch (``governing_predicate``) as
+#: an opinion with the sentence's polarity; ``predicate_subject`` = ``predicate``, and in a sentence with
+#: no span at all a subject/topic noun (noun + 이/가/은/는/도) becomes the aspect first.
+OPINION_FILLS = ("none", "predicate", "predicate_subject")
+#: the confidence of a morpheme labelled by the opinion fill (a rule; ranks with the lexicon's)
+FILL_CONFIDENCE = LEXICON_CONFIDENCE
+#: the sentence sentiment probability at or above which the fill acts (config ``model.opinion_fill_confidence``)
+OPINION_FILL_CONFIDENCE = 0.6
+_HEAD_TAGS = ("VV", "VA", "VCN", "VCP", "XSV", "XSA")
+#: connective endings of a clause that states a condition, concession or purpose, not a judgement
+#: (검색하면, 넣어도, 사려고): its predicate is not the one that governs the aspect
+_SUBORDINATE_ENDINGS = frozenset({"면", "으면", "려면", "으려면", "어도", "아도", "여도", "해도", "도", "려고", "으려고",
+                                  "러", "으러", "자마자", "다가", "도록"})
+#: connective endings of a background clause (주문했는데, 조회하니까, 있다더니): after an action verb they set
+#: the scene for the judgement that follows
+_BACKGROUND_ENDINGS = frozenset({"는데", "ㄴ데", "은데", "니까", "으니까", "더니", "었더니", "다더니"})
+#: light predicates that say little without the noun right before them (짜증 나다, 광고 같다, 장난 아니다)
+_LIGHT_HEADS = frozenset({"나", "없", "있", "되", "하", "같", "아니"})
+_ROOT_TAGS = ("NNG", "XR", "MAG", "NNP")
+_SUBJECT_PARTICLES = frozenset({"이", "가", "은", "는", "도"})
+
+
+def _gap(starts, lens, left: int, right: int) -> int:
+    return starts[right] - (starts[left] + lens[left])
+
+
+def governing_predicate(forms, tags, starts, lens, free, lo: int, hi: int) -> tuple[int, int] | None:
+    """(first, last) morphemes of the predicate that judges the aspect before ``lo``: the first
+    predicate head (VV/VA/VCN/VCP/XSV/XSA) in [lo, hi) that ends no noun-modifying or nominalised form
+    (-ㄴ/-는/-ㄹ, -기/-음: 켤 때마다, 찾기) and no conditional/concessive/purpose clause
+    (_SUBORDINATE_ENDINGS), with the root of a derived or light predicate (꼼꼼|하다, 짜증 나다, 광고 같다),
+    a 안/못 before it and a -지 않다/못하다 after it. A bare 하다/되다/이다 (no root, no negation) judges
+    nothing and is passed over. An action verb ending in a background clause (신청했는데, 주문하니까,
+    있다더니: _BACKGROUND_ENDINGS) is taken only when no other head follows in [lo, hi) (쿠폰 신청했는데 안
+    들어왔어요 -> 안 들어오다; an adjective there is a judgement: 디자인은 예쁜데 -> 예쁘다). Only
+    morphemes with ``free[i]`` (labelled O) are used; None when no head."""
+    background = None
+    for head in _predicate_heads(forms, tags, starts, lens, free, lo, hi):
+        if not head[2]:
+            return head[:2]
+        background = background or head[:2]
+    return background
+
+
+def _predicate_heads(forms, tags, starts, lens, free, lo: int, hi: int):
+    """(first, last, is_background) of each usable predicate chunk in [lo, hi), in order (``governing_predicate``)."""
+    n = len(forms)
+    for i in range(lo, hi):
+        t = tags[i]
+        if not t.startswith(_HEAD_TAGS) or not free[i]:
+            continue
+        j = i + 1
+        while j < n and tags[j] == "EP":
+            j += 1
+        if j < n and (tags[j] in ("ETM", "ETN") or (tags[j] == "EC" and forms[j] in _SUBORDINATE_ENDINGS)):
+            continue
+        first = last = i
+        # the root of a derived predicate (XSV/XSA) or of a light one (짜증 나다, 쓸모없다, 쥐꼬리이다)
+        if t.startswith(("XSV", "XSA")) or (forms[i] in _LIGHT_HEADS and t.startswith(("VV", "VA", "VCN"))):
+            if first - 1 >= lo and free[first - 1] and tags[first - 1].startswith(_ROOT_TAGS) \
+                    and _gap(starts, lens, first - 1, first) <= 1:
+                first -= 1
+        elif t.startswith("VCP"):
+            # the noun phrase of a copula (쥐꼬리|예요, 40분|이에요, 준비 중|이래요): glued, one space at most once
+            spaces = 0
+            while first - 1 >= lo and free[first - 1] and tags[first - 1] in ("NNG", "NNP", "NNB", "NR", "SN", "XSN") \
+                    and _gap(starts, lens, first - 1, first) <= 1 - spaces and i - first < 3:
+                spaces += _gap(starts, lens, first - 1, first)
+                first -= 1
+        # -지 않다 / -지 못하다 / -질 않다 after the head
+        k = j
+        if k < n and tags[k] == "EC" and forms[k] in ("지", "게"):
+            k += 1
+            while k < n and tags[k] in ("JKO", "JX"):
+                k += 1
+            if k < hi and tags[k].startswith("VX") and forms[k] in ("않", "못하") and all(free[i:k + 1]):
+                last = k
+        rooted = first < i
+        if first - 1 >= lo and free[first - 1] and forms[first - 1] in ("안", "못") and tags[first - 1] == "MAG" \
+                and _gap(starts, lens, first - 1, first) <= 1:
+            first -= 1
+        negated = last > i or first < i - int(rooted)
+        if not rooted and not negated and (forms[i] in ("하", "되") or t.startswith("VCP")):
+            continue  # a bare light verb or copula judges nothing (CONTENTLESS_OPINIONS)
+        action = t.startswith(("VV", "XSV"))
+        yield first, last, action and j < n and tags[j] == "EC" and forms[j] in _BACKGROUND_ENDINGS
+
+
+def _subject_nouns(forms, tags, starts, lens) -> list[tuple[int, int]]:
+    """(first, end_exclusive) of each subject/topic noun phrase (noun + 이/가/은/는/도; up to two more
+    nouns glued or spaced before it: 충전 단자가), skipping the lexicon's generic nouns (것, 정도, 느낌)."""
+    from voc_pipeline.models.weak import GENERIC_NOUNS
+
+    out = []
+    for i in range(len(forms) - 1):
+        if tags[i] not in ("NNG", "NNP") or forms[i] in GENERIC_NOUNS or _is_relational(forms, tags, i):
+            continue
+        if not (tags[i + 1] in ("JKS", "JX") and forms[i + 1] in _SUBJECT_PARTICLES):
+            continue
+        first = i
+        while first > 0 and i - first < 2 and tags[first - 1] in ("NNG", "NNP") \
+                and forms[first - 1] not in GENERIC_NOUNS and _gap(starts, lens, first - 1, first) <= 1 \
+                and not (out and out[-1][1] > first - 1):
+            first -= 1
+        out.append((first, i + 1))
+    return out
+
+
+def fill_opinion_labels(forms, tags, starts, lens, labels, probs, mode: str, min_confidence: float,
+                        confidence=None) -> tuple[list[str], list[float]]:
+    """One sentence's (fused) BIO labels with the opinions the ``mode`` (OPINION_FILLS) adds.
+
+    The one opinion fill the pipeline (``Tagger``) and ``models.evaluate.span_eval`` both run, after
+    the span fusion. ``probs``: the sentence's (p_neg, p_neu, p_pos). Nothing changes unless the
+    sentence's sentiment is neg or pos with probability >= ``min_confidence``; then every aspect span
+    with no opinion span in its stretch (up to the next aspect span or the sentence end) gets the
+    stretch's ``governing_predicate`` as an opinion of the sentence's polarity (NEG for neg, POS for
+    pos). Under ``predicate_subject`` a sentence with no span at all first gets its subject/topic nouns
+    (``_subject_nouns``) as aspects — only those that a predicate is then found for. Existing spans are
+    never changed; added morphemes get ``FILL_CONFIDENCE``.
+    """
+    if mode not in OPINION_FILLS:
+        raise ValueError(f"opinion_fill must be one of {', '.join(OPINION_FILLS)}, not {mode!r}")
+    n = len(labels)
+    labels = list(labels)
+    conf = [1.0] * n if confidence is None else [float(c) for c in confidence]
+    if mode == "none" or n == 0:
+        return labels, conf
+    best = int(np.argmax(probs))
+    if best == 1 or float(probs[best]) < min_confidence:
+        return labels, conf
+    kind = "NEG" if best == 0 else "POS"
+    spans = _bio_spans(labels)
+    aspects = [(a, b, False) for k, a, b in spans if k == "ASP"]
+    if not spans and mode == "predicate_subject":
+        aspects = [(a, b, True) for a, b in _subject_nouns(forms, tags, starts, lens)]
+    is_opinion = [False] * n
+    for k, a, b in spans:
+        if k != "ASP":
+            is_opinion[a:b] = [True] * (b - a)
+    free = [lab == "O" for lab in labels]
+    for a, b, _ in aspects:
+        free[a:b] = [False] * (b - a)
+    for j, (a, b, new) in enumerate(aspects):
+        hi = aspects[j + 1][0] if j + 1 < len(aspects) else n
+        if any(is_opinion[b:hi]):
+            continue
+        chunk = governing_predicate(forms, tags, starts, lens, free, b, hi)
+        if chunk is None:
+            continue
+        first, last = chunk
+        if new:
+            labels[a] = "B-ASP"
+            labels[a + 1:b] = ["I-ASP"] * (b - a - 1)
+            conf[a:b] = [FILL_CONFIDENCE] * (b - a)
+        labels[first] = f"B-{kind}"
+        labels[first + 1:last + 1] = [f"I-{kind}"] * (last - first)
+        conf[first:last + 1] = [FILL_CONFIDENCE] * (last - first + 1)
+        free[first:last + 1] = [False] * (last - first + 1)
+    return labels, conf
+
+
+def confident_sentences(probs: np.ndarray, min_confidence: float) -> np.ndarray:
+    """(n,) bool: the sentences whose sentiment is neg or pos with probability >= ``min_confidence``
+    (the only ones ``fill_opinion_labels`` can change)."""
+    probs = np.asarray(probs, dtype="float64").reshape(-1, 3)
+    best = probs.argmax(axis=1)
+    return (best != 1) & (probs.max(axis=1) >= min_confidence)
+
+
 def temper(probs: np.ndarray, temperature: float) -> np.ndarray:
     """p ∝ p^(1/T) per row (a temperature on the log-probabilities): every argmax is kept, T < 1
     sharpens, T > 1 flattens, T = 1 returns ``probs`` unchanged. Rows with a NaN stay NaN."""
@@ -360,14 +533,19 @@ class Tagger:
     ``record_probabilities`` gives the records' probabilities under ``record_pass`` (RECORD_PASSES)."""
 
     def __init__(self, model, record_pass: str = "mean", span_fusion: str = "model", lexicon=None,
-                 domain_yaml=None, span_pairing: str = "nearest") -> None:
+                 domain_yaml=None, span_pairing: str = "nearest", opinion_fill: str = "none",
+                 opinion_fill_confidence: float = OPINION_FILL_CONFIDENCE) -> None:
         if record_pass not in RECORD_PASSES:
             raise ValueError(f"record_pass must be one of {', '.join(RECORD_PASSES)}, not {record_pass!r}")
         if span_fusion not in SPAN_FUSIONS:
             raise ValueError(f"span_fusion must be one of {', '.join(SPAN_FUSIONS)}, not {span_fusion!r}")
         if span_pairing not in SPAN_PAIRINGS:
             raise ValueError(f"span_pairing must be one of {', '.join(SPAN_PAIRINGS)}, not {span_pairing!r}")
+        if opinion_fill not in OPINION_FILLS:
+            raise ValueError(f"opinion_fill must be one of {', '.join(OPINION_FILLS)}, not {opinion_fill!r}")
         self.model = model
+        self.opinion_fill = opinion_fill
+        self.opinion_fill_confidence = float(opinion_fill_confidence)
         self.span_pairing = span_pairing
         self.record_pass = record_pass
         self.span_fusion = span_fusion
@@ -393,9 +571,15 @@ class Tagger:
         # most sentences carry no span at all: only the others are decoded, morpheme by morpheme. A
         # fusion that adds only aspects cannot make a mention where the model tagged no span (a
         # mention needs an opinion), so it runs on the same sentences; ``union`` adds lexicon
-        # opinions, so it looks at every sentence.
-        fusion = self.span_fusion
-        with_spans = np.flatnonzero(out.has_span()) if fusion != "union" else np.arange(len(sentences))
+        # opinions, so it looks at every sentence; an opinion fill also looks at the sentences whose
+        # sentiment is confident (the only ones it can give an opinion).
+        fusion, fill = self.span_fusion, self.opinion_fill
+        if fusion == "union":
+            with_spans = np.arange(len(sentences))
+        elif fill != "none":
+            with_spans = np.flatnonzero(out.has_span() | confident_sentences(probs, self.opinion_fill_confidence))
+        else:
+            with_spans = np.flatnonzero(out.has_span())
         if len(with_spans):
             cols = [sentences[c].to_numpy() for c in ("record_id", "sentence_index", "forms", "tags", "lemmas",
                                                        "starts", "lens")]
@@ -407,6 +591,9 @@ class Tagger:
                 if fusion != "model":
                     lexicon_labels = weak_spans(list(zip(forms, tags, strict=True)), self.lexicon)
                     labels, confidence = fuse_span_labels(labels, lexicon_labels, fusion, confidence)
+                if fill != "none":
+                    labels, confidence = fill_opinion_labels(forms, tags, starts, lens, labels, probs[i], fill,
+                                                             self.opinion_fill_confidence, confidence)
                 rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens, labels, confidence,
                                                   self.span_pairing))
         return sentences, pd.DataFrame(rows, columns=MENTION_FRAME_COLUMNS)
