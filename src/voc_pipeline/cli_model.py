@@ -27,6 +27,9 @@ def train(
     lr: Annotated[float | None, typer.Option(help="peak learning rate (default 1e-3 small, 5e-5 --base)")] = None,
     seed: Annotated[int, typer.Option(help="random seed (data order, init, sampling)")] = 13,
     synthetic: Annotated[int, typer.Option(help="synthetic commerce sentences (weak labels)")] = 30000,
+    synthetic_version: Annotated[int, typer.Option(help="synthetic generator: 1 (one- and two-clause sentences, every "
+                                                   "model up to voc-fast-v1) | 2 (+ reviews with verdicts, agent notes, "
+                                                   "questions; models/synth_v2.py)")] = 1,
     max_per_class: Annotated[int, typer.Option(help="cap per sentiment class and source (balancing)")] = 80000,
     max_steps: Annotated[int | None, typer.Option(help="stop after this many steps")] = None,
     threads: Annotated[int | None, typer.Option(help="torch CPU threads (default: all cores)")] = None,
@@ -53,7 +56,8 @@ def train(
 
     cfg = TrainConfig(
         data=[str(p) for p in data], out=str(out), base=str(base) if base else None, preset=config, seed=seed,
-        init=str(init) if init else None, device=device, epochs=epochs, batch_size=batch_size, lr=lr, synthetic=synthetic, max_per_class=max_per_class,
+        init=str(init) if init else None, device=device, epochs=epochs, batch_size=batch_size, lr=lr, synthetic=synthetic,
+        synthetic_version=synthetic_version, max_per_class=max_per_class,
         max_steps=max_steps, threads=threads, domain_yaml=str(domain) if domain else None,
         cache_dir=str(cache_dir or Path(out) / "cache"), model_id=model_id, extend_endings=extend_endings,
         ngram_head=ngram_head, commerce_head=commerce_head, fusion_dev=str(fusion_dev) if fusion_dev else None,

@@ -109,7 +109,10 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         "- labels: NSMC 1–4 neg, 9–10 pos, 5–6 neu, 7–8 only in the rating-regression loss; KOTE: complaint or ≥2 negative "
         "emotions neg, no negative + a positive emotion pos, only neutral/cognitive emotions neu; classes capped at "
         f"{cfg.get('max_per_class')} per source and class-weighted",
-        f"- {cfg.get('synthetic', 0)} synthetic commerce sentences composed from aspect×opinion frames with Kiwi.join (docs/model.md §3)",
+        f"- {cfg.get('synthetic', 0)} synthetic commerce items (generator version {cfg.get('synthetic_version', 1)}: "
+        + ("aspect×opinion sentences, multi-sentence reviews with verdicts, agent notes, questions"
+           if cfg.get("synthetic_version", 1) == 2 else "aspect×opinion sentences")
+        + ", composed with Kiwi.join; docs/model.md §3)",
         "- span labels: weak (lexicon + negation + noun–predicate pairs + sentiment contrast), see docs/model.md",
         f"- seed {cfg.get('seed')}, epochs {cfg.get('epochs')}, batch {cfg.get('batch_size')}, AdamW lr {cfg.get('lr') or '1e-3'} "
         f"warmup {cfg.get('warmup')} linear decay; {rep.get('steps')} steps over {rep.get('train_rows')} rows in "

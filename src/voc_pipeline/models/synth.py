@@ -10,6 +10,7 @@ re-tokenized, so the model sees exactly what inference sees. Spans are known by 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 M = tuple[str, str]
 
@@ -135,57 +136,79 @@ def _clause(rng: random.Random, frame, pol: str, final: bool, kind: str | None =
     return morphs, asp, opr
 
 
-def generate(n: int, seed: int = 13, kiwi=None) -> list[dict]:
-    """n synthetic sentences: {text, label, spans: [(start, end, 'ASP'|'NEG'|'POS')]} (char offsets)."""
+SYNTHETIC_VERSIONS = (1, 2)
+
+
+def generate(n: int, seed: int = 13, kiwi=None, version: int = 1) -> list[dict]:
+    """n synthetic items: {text, label, spans: [(start, end, 'ASP'|'NEG'|'POS')]} (char offsets).
+
+    ``version`` 1: the one- and two-clause sentences every model up to voc-fast-v1 was trained on
+    (kept byte for byte, so older recipes reproduce). 2: those (over more aspect families) plus
+    multi-sentence reviews with a verdict, call-centre agent notes and questions (``synth_v2``)."""
     from kiwipiepy import Kiwi
 
+    if version not in SYNTHETIC_VERSIONS:
+        raise ValueError(f"synthetic version must be one of {SYNTHETIC_VERSIONS}, not {version!r}")
     kiwi = kiwi or Kiwi(num_workers=1)
-    rng = random.Random(seed)
-    out: list[dict] = []
-    while len(out) < n:
-        r = rng.random()
-        if r < 0.15:
-            tmpl = rng.choice(NEUTRAL)
-            frame = rng.choice(ASPECT_FRAMES)
-            text = tmpl.format(p=rng.choice(PRODUCTS), a=rng.choice(frame[0]))
-            out.append({"text": text, "label": "neu", "spans": []})
-            continue
-        pol = rng.choice(["neg", "pos"])
-        n_clauses = 1 if r < 0.6 else 2
-        morphs: list[M] = []
-        spans: list[tuple[int, int, str]] = []  # morpheme index ranges
-        prefix = ""
-        if rng.random() < 0.3:
-            prod = rng.choice(PRODUCTS)
-            prefix = rng.choice(["{p} 샀는데 ", "주문한 {p}인데 ", "{p} 받았는데 ", "이번에 산 {p} "]).format(p=prod)
-        mixed = n_clauses == 2 and rng.random() < 0.25
-        label = pol
-        for c in range(n_clauses):
-            cpol = pol
-            if mixed and c == 0:
-                cpol = "pos" if pol == "neg" else "neg"
-            frame = rng.choice(ASPECT_FRAMES)
-            kind = "JX2" if c == 1 and not mixed and rng.random() < 0.5 else None
-            cm, asp, opr = _clause(rng, frame, cpol, final=c == n_clauses - 1, kind=kind)
-            if mixed and c == 0:
-                cm[-1] = ("는데", "EC") if cm[-1][1] == "EC" else cm[-1]
-            base = len(morphs)
-            morphs += cm
-            spans.append((base + asp[0], base + asp[1], "ASP"))
-            spans.append((base + opr[0], base + opr[1], "NEG" if cpol == "neg" else "POS"))
-        try:
-            text, pos = kiwi.join(morphs, return_positions=True)
-        except Exception:  # pragma: no cover - odd combinations
-            continue
-        text = prefix + text
-        char_spans = [(len(prefix) + pos[s][0], len(prefix) + pos[e - 1][1], t) for s, e, t in spans]
-        if rng.random() < 0.3:
-            tail = rng.choice(NEG_TAILS if label == "neg" else POS_TAILS)
-            text = text + (" " if not tail.startswith(("!", ".")) else "") + tail
-        if mixed:
-            label = "neg" if pol == "neg" else "pos"  # the final clause carries the verdict ("...는데 X")
-        out.append({"text": text, "label": label, "spans": char_spans})
-    return out
+    if version == 2:
+        from voc_pipeline.models.synth_v2 import generate_v2
+
+        return generate_v2(n, seed, kiwi)
+    return list(_generate_v1(n, random.Random(seed), kiwi, ASPECT_FRAMES))
+
+
+def _generate_v1(n: int, rng: random.Random, kiwi, frames) -> Iterator[dict]:
+    made = 0
+    while made < n:
+        item = _sentence_item(rng, kiwi, frames)
+        if item is not None:
+            made += 1
+            yield item
+
+
+def _sentence_item(rng: random.Random, kiwi, frames) -> dict | None:
+    """One version-1 item: a neutral template (15 %) or one or two clauses; None when Kiwi cannot join."""
+    r = rng.random()
+    if r < 0.15:
+        tmpl = rng.choice(NEUTRAL)
+        frame = rng.choice(frames)
+        text = tmpl.format(p=rng.choice(PRODUCTS), a=rng.choice(frame[0]))
+        return {"text": text, "label": "neu", "spans": []}
+    pol = rng.choice(["neg", "pos"])
+    n_clauses = 1 if r < 0.6 else 2
+    morphs: list[M] = []
+    spans: list[tuple[int, int, str]] = []  # morpheme index ranges
+    prefix = ""
+    if rng.random() < 0.3:
+        prod = rng.choice(PRODUCTS)
+        prefix = rng.choice(["{p} 샀는데 ", "주문한 {p}인데 ", "{p} 받았는데 ", "이번에 산 {p} "]).format(p=prod)
+    mixed = n_clauses == 2 and rng.random() < 0.25
+    label = pol
+    for c in range(n_clauses):
+        cpol = pol
+        if mixed and c == 0:
+            cpol = "pos" if pol == "neg" else "neg"
+        frame = rng.choice(frames)
+        kind = "JX2" if c == 1 and not mixed and rng.random() < 0.5 else None
+        cm, asp, opr = _clause(rng, frame, cpol, final=c == n_clauses - 1, kind=kind)
+        if mixed and c == 0:
+            cm[-1] = ("는데", "EC") if cm[-1][1] == "EC" else cm[-1]
+        base = len(morphs)
+        morphs += cm
+        spans.append((base + asp[0], base + asp[1], "ASP"))
+        spans.append((base + opr[0], base + opr[1], "NEG" if cpol == "neg" else "POS"))
+    try:
+        text, pos = kiwi.join(morphs, return_positions=True)
+    except Exception:  # pragma: no cover - odd combinations
+        return None
+    text = prefix + text
+    char_spans = [(len(prefix) + pos[s][0], len(prefix) + pos[e - 1][1], t) for s, e, t in spans]
+    if rng.random() < 0.3:
+        tail = rng.choice(NEG_TAILS if label == "neg" else POS_TAILS)
+        text = text + (" " if not tail.startswith(("!", ".")) else "") + tail
+    if mixed:
+        label = "neg" if pol == "neg" else "pos"  # the final clause carries the verdict ("...는데 X")
+    return {"text": text, "label": label, "spans": char_spans}
 
 
 def spans_to_bio(n_morph: int, starts: list[int], ends: list[int], spans: list[tuple[int, int, str]]) -> list[str]:

@@ -50,6 +50,7 @@ class TrainConfig:
     max_subwords: int = 96
     vocab_size: int = 16000
     synthetic: int = 30000
+    synthetic_version: int = 1            # models/synth.py generate(version=): 2 adds reviews, agent notes, questions
     max_per_class: int | None = 120000   # per sentiment class per source: balances NSMC's 3:1 pos skew
     unlabelled_frac: float = 0.3          # share of rating-7/8 rows kept for the rating loss only
     span_weight: float = 1.0
@@ -135,15 +136,16 @@ def prepare(cfg: TrainConfig, log=print) -> dict[str, pd.DataFrame]:
     ]
     log(f"weak span labels: {len(data)} rows in {time.time() - t0:.0f}s")
     if cfg.synthetic:
-        data = pd.concat([data, synthetic_frame(cfg.synthetic, cfg.seed, kt, cfg.extend_endings)], ignore_index=True)
+        data = pd.concat([data, synthetic_frame(cfg.synthetic, cfg.seed, kt, cfg.extend_endings,
+                                                       cfg.synthetic_version)], ignore_index=True)
     cols = ["text", "morphs", "label_id", "rating_norm", "spans", "source", "group", "split"]
     return {s: data.loc[data["split"] == s, cols].reset_index(drop=True) for s in ("train", "calib", "test")}
 
 
-def synthetic_frame(n: int, seed: int, kt, extend: bool = True) -> pd.DataFrame:
+def synthetic_frame(n: int, seed: int, kt, extend: bool = True, version: int = 1) -> pd.DataFrame:
     from voc_pipeline.models.synth import generate, spans_to_bio
 
-    items = generate(n, seed=seed, kiwi=kt.kiwi)
+    items = generate(n, seed=seed, kiwi=kt.kiwi, version=version)
     texts = [x["text"] for x in items]
     toks = list(kt.kiwi.tokenize(texts))
     morphs, spans = [], []
