@@ -7,8 +7,9 @@
 
 For each unit (models.evaluate.UNITS: ``text`` = the whole text as one model sequence, ``record`` =
 what ``voc-pipeline run`` writes in records.sentiment) prints both models' 3-class and neg/pos
-scores and a paired bootstrap (2,000 resamples) of B − A on the same rows. Used on data/dev to choose
-(docs/model.md §5) and, once the choice is written down, on data/eval to score.
+scores and a paired bootstrap (2,000 resamples; macro-F1, accuracy and ECE) of B − A on the same
+rows. Used on data/dev to choose (docs/model.md §5) and, once the choice is written down, on
+data/eval to score. Spans and mentions: scripts/compare_spans.py.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def main() -> int:
             bm = r["b_minus_a"]
             print(f"{Path(args.data).name} unit={unit} {name}: A F1 {r['a']['macro_f1']:.4f} ECE {r['a']['ece']:.4f} | "
                   f"B F1 {r['b']['macro_f1']:.4f} ECE {r['b']['ece']:.4f} | B-A F1 {bm['macro_f1_delta']:+.4f} "
-                  f"{bm['macro_f1_delta_95']} ECE {bm['ece_delta']:+.4f} {bm['ece_delta_95']} | labels differ on "
+                  f"{bm['macro_f1_delta_95']} acc {bm['accuracy_delta']:+.4f} {bm['accuracy_delta_95']} "
+                  f"ECE {bm['ece_delta']:+.4f} {bm['ece_delta_95']} | labels differ on "
                   f"{r['labels_differ']}/{bm['n']}", flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")

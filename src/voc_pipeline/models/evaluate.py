@@ -410,44 +410,55 @@ def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Pat
     """
     from voc_pipeline.config import ModelConfig
     from voc_pipeline.models.weak import Lexicon, weak_spans
-    from voc_pipeline.stages.tag import SPAN_FUSIONS, fuse_span_labels, fusion_lexicon
-    from voc_pipeline.stages.tokenize import KiwiTokenizer
+    from voc_pipeline.stages.tag import SPAN_FUSIONS
 
     pairing = pairing or ModelConfig().span_pairing
     modes = [fusion] if isinstance(fusion, str) else list(fusion)
     if bad := [m for m in modes if m not in SPAN_FUSIONS]:
         raise ValueError(f"fusion must be one of {', '.join(SPAN_FUSIONS)}, not {bad}")
-    rows = [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
-    kt = KiwiTokenizer()
-    toks = list(kt.kiwi.tokenize([r["text"] for r in rows]))
-    morphs = [[(t.form, t.tag) for t in ts] for ts in toks]
+    rows, toks = span_rows(path)
     if lexicon_only:
         lex = Lexicon.load(domain_yaml=domain_yaml)
-        labels = [weak_spans(m, lex) for m in morphs]
+        labels = [weak_spans([(t.form, t.tag) for t in ts], lex) for ts in toks]
         return {**_span_scores(rows, toks, labels, domain_yaml),
                 "mentions": mention_scores(rows, toks, labels, domain_yaml, pairing)}
-    from voc_pipeline.models.tagger import load_tagger
+    labels = span_labels(toks, model, domain_yaml, modes)
+    results = {mode: {**_span_scores(rows, toks, labels[mode], domain_yaml), "fusion": mode,
+                      "mentions": mention_scores(rows, toks, labels[mode], domain_yaml, pairing)} for mode in modes}
+    return results[modes[0]] if isinstance(fusion, str) else results
 
+
+def span_rows(path: str | Path) -> tuple[list[dict], list]:
+    """A hand-labelled span file's rows and their Kiwi tokens (what ``span_eval`` scores)."""
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    rows = [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
+    return rows, list(KiwiTokenizer().kiwi.tokenize([r["text"] for r in rows]))
+
+
+def span_labels(toks, model: str | None, domain_yaml: str | Path | None, modes: Sequence[str]) -> dict[str, list]:
+    """{fusion mode: each sentence's BIO labels} from one model pass, fused with the lexicon as the
+    pipeline does (``stages.tag.fuse_span_labels``; the lexicon: ``fusion_lexicon``)."""
+    from voc_pipeline.models.tagger import load_tagger
+    from voc_pipeline.models.weak import weak_spans
+    from voc_pipeline.stages.tag import fuse_span_labels, fusion_lexicon
+
+    morphs = [[(t.form, t.tag) for t in ts] for ts in toks]
     tagger = load_tagger(model)
     model_labels = tagger.predict(morphs).span_labels
     lex = fusion_lexicon(tagger.path, domain_yaml) if set(modes) != {"model"} else None
     lexicon_labels = [weak_spans(m, lex) for m in morphs] if lex is not None else None
-    results = {}
-    for mode in modes:
-        if mode == "model":
-            pred_labels = model_labels
-        else:
-            pred_labels = [fuse_span_labels(ml, ll, mode)[0] for ml, ll in zip(model_labels, lexicon_labels,
-                                                                                strict=True)]
-        results[mode] = {**_span_scores(rows, toks, pred_labels, domain_yaml), "fusion": mode,
-                         "mentions": mention_scores(rows, toks, pred_labels, domain_yaml, pairing)}
-    return results[modes[0]] if isinstance(fusion, str) else results
+    return {mode: model_labels if mode == "model" else
+            [fuse_span_labels(ml, ll, mode)[0] for ml, ll in zip(model_labels, lexicon_labels, strict=True)]
+            for mode in modes}
 
 
-def _span_scores(rows: list[dict], toks, pred_labels, domain_yaml) -> dict:
+def span_sentence_counts(rows: list[dict], toks, pred_labels, domain_yaml=None) -> list[dict]:
+    """Each sentence's span counts, what ``_span_scores`` sums: ``asp`` / ``opn`` / ``all`` ->
+    (tp overlap, tp exact, pred, gold); with ``domain_yaml``, ``stage`` -> (tp, pred, gold).
+    Per sentence so that a paired bootstrap (``paired_f1_bootstrap``) resamples sentences."""
     kw = stage_map(domain_yaml) if domain_yaml else {}
-    counts = {k: [0, 0, 0, 0] for k in ("ASP", "OPN", "ALL")}  # tp_overlap, tp_exact, pred, gold
-    st_tp = st_pred = st_gold = 0
+    out = []
     for r, ts, labs in zip(rows, toks, pred_labels, strict=True):
         pred = _bio_to_spans(labs, [t.start for t in ts], [t.start + t.len for t in ts])
         pred = extend_opinions_to_word(pred, r["text"])
@@ -458,25 +469,27 @@ def _span_scores(rows: list[dict], toks, pred_labels, domain_yaml) -> dict:
             if m.get("opinion") and m.get("opinion_start") is not None:
                 gold.append((m["opinion_start"], m["opinion_end"], "NEG" if m["polarity"] == "pain" else "POS"))
         gold = list(dict.fromkeys(gold))
-        for key, sel in (("ASP", {"ASP"}), ("OPN", {"NEG", "POS"}), ("ALL", {"ASP", "NEG", "POS"})):
+        c: dict = {}
+        for key, sel in (("asp", {"ASP"}), ("opn", {"NEG", "POS"}), ("all", {"ASP", "NEG", "POS"})):
             p = [x for x in pred if x[2] in sel]
             g = [x for x in gold if x[2] in sel]
-            c = counts[key]
-            c[0] += _match(p, g, exact=False)
-            c[1] += _match(p, g, exact=True)
-            c[2] += len(p)
-            c[3] += len(g)
+            c[key] = (_match(p, g, exact=False), _match(p, g, exact=True), len(p), len(g))
         if kw:
             gs = {m["stage"] for m in r.get("mentions") or [] if m.get("stage")}
             ps = {s for s in (_stage_of(r["text"][a:b], kw) for a, b, t in pred if t == "ASP") if s}
-            st_tp += len(gs & ps)
-            st_pred += len(ps)
-            st_gold += len(gs)
+            c["stage"] = (len(gs & ps), len(ps), len(gs))
+        out.append(c)
+    return out
+
+
+def _span_scores(rows: list[dict], toks, pred_labels, domain_yaml) -> dict:
+    per = span_sentence_counts(rows, toks, pred_labels, domain_yaml)
     res = {"n_sentences": len(rows)}
-    for key, (tpo, tpe, npred, ngold) in counts.items():
-        res[key.lower()] = {"overlap": _prf(tpo, npred, ngold), "exact": _prf(tpe, npred, ngold)}
-    if kw:
-        res["stage"] = _prf(st_tp, st_pred, st_gold)
+    for key in ("asp", "opn", "all"):
+        tpo, tpe, npred, ngold = (sum(c[key][k] for c in per) for k in range(4))
+        res[key] = {"overlap": _prf(tpo, npred, ngold), "exact": _prf(tpe, npred, ngold)}
+    if domain_yaml and stage_map(domain_yaml):
+        res["stage"] = _prf(*(sum(c["stage"][k] for c in per) for k in range(3)))
     return res
 
 
@@ -557,6 +570,28 @@ def predicted_mentions(rows: list[dict], toks, pred_labels, pairing: str = "near
     return out
 
 
+def mention_sentence_counts(rows: list[dict], toks, pred_labels, domain_yaml: str | Path | None = None,
+                            pairing: str = "nearest") -> list[dict]:
+    """Each sentence's mention counts, what ``mention_scores`` sums: ``pred``, ``gold``, the matched
+    ``pair`` / ``pair_strict`` / ``opinion``, ``implicit_pred`` / ``implicit_gold`` and, with
+    ``domain_yaml``, ``stage_opinion`` / ``stage_pair`` -> (stage right, matched)."""
+    preds = predicted_mentions(rows, toks, pred_labels, pairing, domain_yaml)
+    out = []
+    for r, pred in zip(rows, preds, strict=True):
+        gold = _gold_mentions(r)
+        c: dict = {"pred": len(pred), "gold": len(gold),
+                   "implicit_pred": sum(m["aspect_span"] is None for m in pred),
+                   "implicit_gold": sum(m.get("aspect") is None for m in r.get("mentions") or [])}
+        for key, same in (("pair", pair_matches), ("pair_strict", lambda p, g: pair_matches(p, g, True)),
+                          ("opinion", opinion_matches)):
+            matched = _match_mentions(pred, gold, same)
+            c[key] = len(matched)
+            if key != "pair_strict" and domain_yaml:
+                c["stage_" + key] = (sum(pred[i]["stage"] == gold[k]["stage"] for i, k in matched), len(matched))
+        out.append(c)
+    return out
+
+
 def mention_scores(rows: list[dict], toks, pred_labels, domain_yaml: str | Path | None = None,
                    pairing: str = "nearest") -> dict:
     """Mention-level scores: the pipeline's own mentions (``predicted_mentions``) vs the gold mentions.
@@ -569,27 +604,15 @@ def mention_scores(rows: list[dict], toks, pred_labels, domain_yaml: str | Path 
       ``JourneyMapper``; ``unmapped`` counts as wrong) is the gold mention's; ``stage_accuracy_pair``:
       the same over the pair-matched ones. Needs ``domain_yaml``.
     """
-    preds = predicted_mentions(rows, toks, pred_labels, pairing, domain_yaml)
-    tp = {"pair": 0, "pair_strict": 0, "opinion": 0}
-    n_pred = n_gold = 0
-    stage_hits = {"opinion": [0, 0], "pair": [0, 0]}
-    for r, pred in zip(rows, preds, strict=True):
-        gold = _gold_mentions(r)
-        n_pred += len(pred)
-        n_gold += len(gold)
-        for key, same in (("pair", pair_matches), ("pair_strict", lambda p, g: pair_matches(p, g, True)),
-                          ("opinion", opinion_matches)):
-            matched = _match_mentions(pred, gold, same)
-            tp[key] += len(matched)
-            if key in stage_hits and domain_yaml:
-                stage_hits[key][0] += sum(pred[i]["stage"] == gold[k]["stage"] for i, k in matched)
-                stage_hits[key][1] += len(matched)
-    res = {"pairing": pairing, **{k: _prf(v, n_pred, n_gold) for k, v in tp.items()},
-           "implicit_pred": sum(m["aspect_span"] is None for ms in preds for m in ms),
-           "implicit_gold": sum(m.get("aspect") is None for r in rows for m in r.get("mentions") or [])}
+    per = mention_sentence_counts(rows, toks, pred_labels, domain_yaml, pairing)
+    total = {k: sum(c[k] for c in per) for k in ("pred", "gold", "pair", "pair_strict", "opinion",
+                                                  "implicit_pred", "implicit_gold")}
+    res = {"pairing": pairing,
+           **{k: _prf(total[k], total["pred"], total["gold"]) for k in ("pair", "pair_strict", "opinion")},
+           "implicit_pred": total["implicit_pred"], "implicit_gold": total["implicit_gold"]}
     if domain_yaml:
         for key, name in (("opinion", "stage_accuracy"), ("pair", "stage_accuracy_pair")):
-            hit, n = stage_hits[key]
+            hit, n = (sum(c["stage_" + key][k] for c in per) for k in range(2))
             res[name] = {"accuracy": round(hit / n, 4) if n else 0.0, "n": n}
     return res
 
@@ -611,16 +634,43 @@ def paired_bootstrap(y: np.ndarray, probs_a: np.ndarray, probs_b: np.ndarray, cl
     yy = np.array([classes.index(v) for v in y])
     labels = list(range(len(classes)))
     rng = np.random.default_rng(seed)
-    d_f1, d_ece = [], []
+    right_a, right_b = pa.argmax(1) == yy, pb.argmax(1) == yy
+    d_f1, d_ece, d_acc = [], [], []
     for _ in range(resamples):
         i = rng.integers(0, len(yy), len(yy))
         d_f1.append(f1_score(yy[i], pb[i].argmax(1), average="macro", labels=labels)
                     - f1_score(yy[i], pa[i].argmax(1), average="macro", labels=labels))
         d_ece.append(ece_score(pb[i], yy[i]) - ece_score(pa[i], yy[i]))
+        d_acc.append(right_b[i].mean() - right_a[i].mean())
     full = (f1_score(yy, pb.argmax(1), average="macro", labels=labels)
             - f1_score(yy, pa.argmax(1), average="macro", labels=labels))
     return {"macro_f1_delta": round(float(full), 4),
             "macro_f1_delta_95": [round(float(v), 4) for v in np.percentile(d_f1, [2.5, 97.5])],
             "ece_delta": round(ece_score(pb, yy) - ece_score(pa, yy), 4),
             "ece_delta_95": [round(float(v), 4) for v in np.percentile(d_ece, [2.5, 97.5])],
+            "accuracy_delta": round(float(right_b.mean() - right_a.mean()), 4),
+            "accuracy_delta_95": [round(float(v), 4) for v in np.percentile(d_acc, [2.5, 97.5])],
             "resamples": resamples, "n": len(yy)}
+
+
+def paired_f1_bootstrap(counts_a, counts_b, resamples: int = 2000, seed: int = 0) -> dict:
+    """B − A of a micro F1 summed over sentences, with its 95 % percentile interval.
+
+    ``counts_a`` / ``counts_b``: per sentence (tp, pred, gold) of each model on the same sentences (from
+    ``span_sentence_counts`` or ``mention_sentence_counts``); F1 = 2·Σtp / (Σpred + Σgold), what ``_prf``
+    gives. Sentences are resampled together for both models.
+    """
+    a, b = np.asarray(counts_a, dtype=np.int64).reshape(-1, 3), np.asarray(counts_b, dtype=np.int64).reshape(-1, 3)
+    if a.shape != b.shape:
+        raise ValueError(f"A and B must count the same sentences ({len(a)} vs {len(b)})")
+
+    def f1(c: np.ndarray) -> np.ndarray:          # c: (..., 3) summed counts
+        den = c[..., 1] + c[..., 2]
+        return np.where(den > 0, 2 * c[..., 0] / np.maximum(den, 1), 0.0)
+
+    idx = np.random.default_rng(seed).integers(0, len(a), (resamples, len(a)))
+    diff = f1(b[idx].sum(1)) - f1(a[idx].sum(1))
+    return {"a": round(float(f1(a.sum(0))), 4), "b": round(float(f1(b.sum(0))), 4),
+            "delta": round(float(f1(b.sum(0)) - f1(a.sum(0))), 4),
+            "delta_95": [round(float(v), 4) for v in np.percentile(diff, [2.5, 97.5])],
+            "resamples": resamples, "seed": seed, "n": len(a)}
