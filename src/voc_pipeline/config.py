@@ -99,17 +99,18 @@ class ModelConfig(_Strict):
                     "(stages/tag.py SPAN_PAIRINGS; chosen on data/dev, docs/model.md "
                     "'Mention pairing')")
     opinion_fill: Literal["none", "predicate", "predicate_subject"] = Field(
-        default="none",
+        default="predicate_subject",
         description="how an aspect that no opinion span judges gets one, in a sentence whose sentiment is "
                     "confidently neg or pos (opinion_fill_confidence): none = it does not; predicate = each such "
                     "aspect takes the predicate that governs it (the first predicate after it, before the next "
                     "aspect, with its 안/못 or -지 않다) as an opinion with the sentence's polarity; "
                     "predicate_subject = predicate, and in a sentence with no span at all a subject/topic noun "
-                    "(noun + 이/가/은/는/도) becomes the aspect first (stages/tag.py OPINION_FILLS; docs/model.md "
-                    "'Opinion fill')")
+                    "(noun + 이/가/은/는/도) becomes the aspect first (stages/tag.py OPINION_FILLS; chosen on "
+                    "data/dev, docs/model.md 'Opinion fill')")
     opinion_fill_confidence: float = Field(
-        default=0.6, ge=0.0, le=1.0,
-        description="the sentence sentiment probability (neg or pos) at or above which opinion_fill acts")
+        default=0.5, ge=0.0, le=1.0,
+        description="the sentence sentiment probability (neg or pos) at or above which opinion_fill acts (0.5: "
+                    "chosen with predicate_subject on data/dev, docs/model.md 'Opinion fill')")
 
 
 class PrivacyConfig(_Strict):

@@ -14,6 +14,7 @@ from voc_pipeline.config import ModelConfig, config_from_dict, domain_path
 from voc_pipeline.errors import ConfigError
 from voc_pipeline.stages.tag import (
     FILL_CONFIDENCE,
+    OPINION_FILL_CONFIDENCE,
     OPINION_FILLS,
     Tagger,
     _bio_spans,
@@ -158,7 +159,8 @@ def test_tagger_fill_equals_fusing_and_filling_every_sentence(kiwi, model):
                 if fusion != "model":
                     labels, conf = fuse_span_labels(labels, weak_spans(list(zip(s.forms, s.tags, strict=True)), lexicon),
                                                     fusion, conf)
-                labels, conf = fill_opinion_labels(s.forms, s.tags, s.starts, s.lens, labels, probs[i], mode, 0.6, conf)
+                labels, conf = fill_opinion_labels(s.forms, s.tags, s.starts, s.lens, labels, probs[i], mode,
+                                                   OPINION_FILL_CONFIDENCE, conf)
                 rows += mentions_for_sentence(s.record_id, s.sentence_index, s.forms, s.tags, s.lemmas, s.starts,
                                               s.lens, labels, conf, "merge_no_bound")
             assert fast.to_dict("records") == pd.DataFrame(rows, columns=fast.columns).to_dict("records")

@@ -184,12 +184,18 @@ def test_span_eval_scores_several_fusions_on_one_pass(tmp_path):
     f = tmp_path / "spans.jsonl"
     f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     dom = domain_path("commerce")
-    both = span_eval(f, None, dom, fusion=["model", "fill"])
+    # the fusion alone (no opinion fill, which runs after it: tests/stages/test_opinion_fill.py)
+    both = span_eval(f, None, dom, fusion=["model", "fill"], opinion_fill="none")
     assert set(both) == {"model", "fill"}
-    assert both["model"] == span_eval(f, None, dom)
+    assert both["model"] == span_eval(f, None, dom, opinion_fill="none")
     assert both["fill"]["fusion"] == "fill"
     # fill adds aspect spans only: opinion scores are the model's, aspect recall never drops
     assert both["fill"]["opn"] == both["model"]["opn"]
     assert both["fill"]["asp"]["overlap"]["recall"] >= both["model"]["asp"]["overlap"]["recall"]
+    # the default opinion fill (the run's) adds opinions on top, never removes a fused span's opinion
+    filled = span_eval(f, None, dom, fusion="fill")
+    assert filled["opinion_fill"] == ModelConfig().opinion_fill != "none"
+    assert filled["asp"]["overlap"]["recall"] >= both["fill"]["asp"]["overlap"]["recall"]
+    assert filled["opn"]["overlap"]["pred"] > both["fill"]["opn"]["overlap"]["pred"]
     with pytest.raises(ValueError, match="fusion"):
         span_eval(f, None, dom, fusion="both")

@@ -398,7 +398,8 @@ def _stage_of(text: str, kw: dict[str, str]) -> str | None:
 
 
 def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Path | None = None,
-              lexicon_only: bool = False, fusion: str | Sequence[str] = "model", pairing: str | None = None) -> dict:
+              lexicon_only: bool = False, fusion: str | Sequence[str] = "model", pairing: str | None = None,
+              opinion_fill: str | None = None, opinion_fill_confidence: float | None = None) -> dict:
     """Span F1 (aspect, opinion+polarity; overlap and exact) and stage F1 on hand-labelled sentences,
     and the mention-level score (``mentions``: ``mention_scores``).
 
@@ -407,6 +408,10 @@ def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Pat
     each on one model pass and returns ``{mode: result}``. Ignored under ``lexicon_only``.
     ``pairing``: how mentions pair an opinion with an aspect (``stages.tag.SPAN_PAIRINGS``, the run's
     ``model.span_pairing``; None = the config default); it moves only the ``mentions`` block.
+    ``opinion_fill`` / ``opinion_fill_confidence``: the opinion fill run after the fusion (``stages.tag.
+    OPINION_FILLS``, ``fill_opinion_labels``, with the model's sentence sentiment: the run's
+    ``model.opinion_fill`` / ``model.opinion_fill_confidence``; None = the config default), on every
+    fusion mode scored; not under ``lexicon_only`` (no sentence sentiment there).
     """
     from voc_pipeline.config import ModelConfig
     from voc_pipeline.models.weak import Lexicon, weak_spans
@@ -422,8 +427,10 @@ def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Pat
         labels = [weak_spans([(t.form, t.tag) for t in ts], lex) for ts in toks]
         return {**_span_scores(rows, toks, labels, domain_yaml),
                 "mentions": mention_scores(rows, toks, labels, domain_yaml, pairing)}
-    labels = span_labels(toks, model, domain_yaml, modes)
+    fill, tau = opinion_fill_settings(opinion_fill, opinion_fill_confidence)
+    labels = span_labels(toks, model, domain_yaml, modes, fill, tau)
     results = {mode: {**_span_scores(rows, toks, labels[mode], domain_yaml), "fusion": mode,
+                      **({"opinion_fill": fill, "opinion_fill_confidence": tau} if fill != "none" else {}),
                       "mentions": mention_scores(rows, toks, labels[mode], domain_yaml, pairing)} for mode in modes}
     return results[modes[0]] if isinstance(fusion, str) else results
 
@@ -436,21 +443,43 @@ def span_rows(path: str | Path) -> tuple[list[dict], list]:
     return rows, list(KiwiTokenizer().kiwi.tokenize([r["text"] for r in rows]))
 
 
-def span_labels(toks, model: str | None, domain_yaml: str | Path | None, modes: Sequence[str]) -> dict[str, list]:
+def opinion_fill_settings(opinion_fill: str | None = None, confidence: float | None = None) -> tuple[str, float]:
+    """(mode, tau) of the opinion fill: the given ones, else the config's (``model.opinion_fill``,
+    ``model.opinion_fill_confidence``)."""
+    from voc_pipeline.config import ModelConfig
+    from voc_pipeline.stages.tag import OPINION_FILLS
+
+    fill = opinion_fill or ModelConfig().opinion_fill
+    if fill not in OPINION_FILLS:
+        raise ValueError(f"opinion_fill must be one of {', '.join(OPINION_FILLS)}, not {fill!r}")
+    return fill, float(ModelConfig().opinion_fill_confidence if confidence is None else confidence)
+
+
+def span_labels(toks, model: str | None, domain_yaml: str | Path | None, modes: Sequence[str],
+                opinion_fill: str | None = None, opinion_fill_confidence: float | None = None) -> dict[str, list]:
     """{fusion mode: each sentence's BIO labels} from one model pass, fused with the lexicon as the
-    pipeline does (``stages.tag.fuse_span_labels``; the lexicon: ``fusion_lexicon``)."""
+    pipeline does (``stages.tag.fuse_span_labels``; the lexicon: ``fusion_lexicon``), then the opinion
+    fill (``stages.tag.fill_opinion_labels`` with the model's sentence sentiment; None = the config's)."""
     from voc_pipeline.models.tagger import load_tagger
     from voc_pipeline.models.weak import weak_spans
-    from voc_pipeline.stages.tag import fuse_span_labels, fusion_lexicon
+    from voc_pipeline.stages.tag import fill_opinion_labels, fuse_span_labels, fusion_lexicon
 
     morphs = [[(t.form, t.tag) for t in ts] for ts in toks]
     tagger = load_tagger(model)
-    model_labels = tagger.predict(morphs).span_labels
+    out = tagger.predict(morphs)
+    model_labels = out.span_labels
     lex = fusion_lexicon(tagger.path, domain_yaml) if set(modes) != {"model"} else None
     lexicon_labels = [weak_spans(m, lex) for m in morphs] if lex is not None else None
-    return {mode: model_labels if mode == "model" else
-            [fuse_span_labels(ml, ll, mode)[0] for ml, ll in zip(model_labels, lexicon_labels, strict=True)]
-            for mode in modes}
+    labels = {mode: model_labels if mode == "model" else
+              [fuse_span_labels(ml, ll, mode)[0] for ml, ll in zip(model_labels, lexicon_labels, strict=True)]
+              for mode in modes}
+    fill, tau = opinion_fill_settings(opinion_fill, opinion_fill_confidence)
+    if fill == "none":
+        return labels
+    probs = np.asarray(out.sentiment, dtype="float64")
+    cols = [([t.form for t in ts], [t.tag for t in ts], [t.start for t in ts], [t.len for t in ts]) for ts in toks]
+    return {mode: [fill_opinion_labels(*c, labs, p, fill, tau)[0] for c, labs, p in zip(cols, ls, probs, strict=True)]
+            for mode, ls in labels.items()}
 
 
 def span_sentence_counts(rows: list[dict], toks, pred_labels, domain_yaml=None) -> list[dict]:

@@ -112,7 +112,7 @@ OPINION_FILLS = ("none", "predicate", "predicate_subject")
 #: the confidence of a morpheme labelled by the opinion fill (a rule; ranks with the lexicon's)
 FILL_CONFIDENCE = LEXICON_CONFIDENCE
 #: the sentence sentiment probability at or above which the fill acts (config ``model.opinion_fill_confidence``)
-OPINION_FILL_CONFIDENCE = 0.6
+OPINION_FILL_CONFIDENCE = 0.5
 _HEAD_TAGS = ("VV", "VA", "VCN", "VCP", "XSV", "XSA")
 #: connective endings of a clause that states a condition, concession or purpose, not a judgement
 #: (검색하면, 넣어도, 사려고): its predicate is not the one that governs the aspect
