@@ -11,9 +11,11 @@
   model sequence (``text``); the ``*_record`` keys score what ``voc-pipeline run`` writes in
   records.sentiment (Kiwi sentences, the model per sentence, then ``model.record_pass``: ``record``;
   ``--record-pass`` picks it, default the config default); NSMC too (``nsmc_heldout_balanced_record``);
-* data/eval/commerce_spans.jsonl: span and stage F1 of what `run` uses (the default model.span_fusion), the model alone and the lexicon-only tagger;
+* data/eval/commerce_spans.jsonl: span and stage F1 of what `run` uses (the default model.span_fusion and
+  model.opinion_fill), the model alone (no lexicon, no opinion fill) and the lexicon-only tagger;
   each with its ``mentions`` block (mention-level pair / opinion F1 and stage accuracy of the mentions `run` makes, under
-  the default model.span_pairing), and ``mentions_nearest_pairing`` (the same fusion, the old ``nearest`` pairing);
+  the default model.span_pairing), ``mentions_nearest_pairing`` (the same fusion, the old ``nearest`` pairing) and
+  ``mentions_no_opinion_fill`` (the same fusion and pairing without the default model.opinion_fill);
 * throughput vs the 12-layer 256-hidden fp32 reference (benchmarks/model_throughput.py).
 """
 
@@ -118,15 +120,17 @@ def main() -> None:
     cs = REPO / "data/eval/commerce_spans.jsonl"
     if cs.is_file() and cs.stat().st_size > 0:
         dom = domain_path("commerce")
-        # the spans `run` makes mentions from (the default model.span_fusion), and the model's alone
-        fusion = ModelConfig().span_fusion
-        scored = span_eval(cs, str(mdir), dom, fusion=list(dict.fromkeys([fusion, "model"])))
-        res["spans"] = scored[fusion]
-        if fusion != "model":
-            res["spans_model_only"] = scored["model"]
+        # the spans `run` makes mentions from (the default model.span_fusion and model.opinion_fill), and
+        # the model's alone (no lexicon, no opinion fill)
+        fusion, fill = ModelConfig().span_fusion, ModelConfig().opinion_fill
+        res["spans"] = span_eval(cs, str(mdir), dom, fusion=fusion)
+        if fusion != "model" or fill != "none":
+            res["spans_model_only"] = span_eval(cs, str(mdir), dom, fusion="model", opinion_fill="none")
         res["spans_lexicon_only"] = span_eval(cs, None, dom, lexicon_only=True)
         if ModelConfig().span_pairing != "nearest":
             res["mentions_nearest_pairing"] = span_eval(cs, str(mdir), dom, fusion=fusion, pairing="nearest")["mentions"]
+        if fill != "none":
+            res["mentions_no_opinion_fill"] = span_eval(cs, str(mdir), dom, fusion=fusion, opinion_fill="none")["mentions"]
         d = pd.read_json(cs, lines=True)
         score(d["text"], d["sentiment"].map(LABEL2ID), [0, 1, 2], "commerce_spans_sentiment")
         print("spans", json.dumps(res["spans"]), "\nlexicon", json.dumps(res["spans_lexicon_only"]))

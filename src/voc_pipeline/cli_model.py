@@ -141,11 +141,12 @@ def evaluate(
         from voc_pipeline.config import ModelConfig, domain_path
 
         dom = domain or domain_path("commerce")
-        fusion = span_fusion or ModelConfig().span_fusion
-        scored = span_eval(spans, str(model) if model else None, dom, fusion=list(dict.fromkeys([fusion, "model"])))
-        res["spans"] = scored[fusion]          # what `run` makes mentions from (model.span_fusion)
-        if fusion != "model":
-            res["spans_model_only"] = scored["model"]
+        fusion, fill = span_fusion or ModelConfig().span_fusion, ModelConfig().opinion_fill
+        # what `run` makes mentions from (model.span_fusion, model.opinion_fill), and the model alone
+        res["spans"] = span_eval(spans, str(model) if model else None, dom, fusion=fusion)
+        if fusion != "model" or fill != "none":
+            res["spans_model_only"] = span_eval(spans, str(model) if model else None, dom, fusion="model",
+                                                opinion_fill="none")
         res["spans_lexicon_only"] = span_eval(spans, None, dom, lexicon_only=True)
     if as_json:
         typer.echo(json.dumps(res, ensure_ascii=False))
@@ -163,7 +164,8 @@ def evaluate(
             if name not in res:
                 continue
             s = res[name]
-            typer.echo(f"{name}{' (' + s['fusion'] + ')' if s.get('fusion') else ''}: aspect F1 {s['asp']['overlap']['f1']:.3f}  opinion F1 {s['opn']['overlap']['f1']:.3f}  "
+            how = " + ".join(x for x in (s.get("fusion"), s.get("opinion_fill")) if x)
+            typer.echo(f"{name}{' (' + how + ')' if how else ''}: aspect F1 {s['asp']['overlap']['f1']:.3f}  opinion F1 {s['opn']['overlap']['f1']:.3f}  "
                        f"all {s['all']['overlap']['f1']:.3f} (overlap; exact {s['all']['exact']['f1']:.3f})  "
                        f"stage F1 {s.get('stage', {}).get('f1', float('nan')):.3f}")
             if "mentions" in s:

@@ -156,7 +156,9 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         lines += ["", f"### Spans (data/eval/commerce_spans.jsonl, {s.get('n_sentences')} hand-labelled sentences; overlap match)",
                   "| | aspect F1 | opinion+polarity F1 | all F1 | all exact F1 | stage F1 |", "|---|---|---|---|---|---|"]
         fusion = s.get("fusion", "model")
-        shown = ((f"model + lexicon (`{fusion}`, what `run` uses)", s), ("model only", ev.get("spans_model_only", {})),
+        filled = f" + opinion fill (`{s['opinion_fill']}`)" if s.get("opinion_fill") else ""
+        shown = ((f"model + lexicon (`{fusion}`){filled}, what `run` uses", s),
+                 ("model only", ev.get("spans_model_only", {})),
                  ("lexicon only", lx)) if fusion != "model" else (("model", s), ("lexicon only", lx))
         for name, d in shown:
             if d:
@@ -165,6 +167,8 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
         mentions = [(name, d["mentions"]) for name, d in shown if d and "mentions" in d]
         if ev.get("mentions_nearest_pairing"):
             mentions.insert(1, ("same spans, old `nearest` pairing", ev["mentions_nearest_pairing"]))
+        if ev.get("mentions_no_opinion_fill"):
+            mentions.insert(1, ("same fusion and pairing, no opinion fill", ev["mentions_no_opinion_fill"]))
         if mentions:
             lines += ["", "### Mentions (the same sentences; the mentions `run` makes vs the gold mentions, docs/model.md "
                       "'Mention pairing')",
