@@ -88,25 +88,30 @@ class ModelConfig(_Strict):
                     "where the model tagged nothing; lexicon_aspects = the lexicon's aspects instead of the model's; "
                     "union = fill plus the lexicon's opinion spans (stages/tag.py SPAN_FUSIONS; chosen on "
                     "data/dev, docs/model.md 'Span fusion')")
-    span_pairing: Literal["nearest", "merge_adjacent", "merge_skip_oblique", "merge_no_bound"] = Field(
-        default="merge_no_bound",
+    span_pairing: Literal["nearest", "merge_adjacent", "merge_skip_oblique", "merge_no_bound", "merge_no_stop"] = Field(
+        default="merge_no_stop",
         description="how a mention pairs its opinion with an aspect of the sentence: nearest = the nearest aspect "
                     "before the opinion, else after; merge_adjacent = the same after adjacent aspect spans (nothing "
                     "or a genitive 의 between) are merged into one compound aspect; merge_skip_oblique = "
                     "merge_adjacent, passing over an aspect marked by 보다/만큼/이랑/에/으로 (JKB/JC) when an unmarked "
                     "one precedes it in the clause; merge_no_bound = merge_skip_oblique with bound/relational nouns "
-                    "(때문, 덕분, 대신, 관련, …) cut out of aspects, so they never glue two aspects into one "
+                    "(때문, 덕분, 대신, 관련, …) cut out of aspects, so they never glue two aspects into one; "
+                    "merge_no_stop = merge_no_bound with person/time nouns (고객, 요즘, 오늘, …) cut out of aspects "
+                    "too and no mention from an opinion made only of degree adverbs (자꾸, 정, 좀 하다) "
                     "(stages/tag.py SPAN_PAIRINGS; chosen on data/dev, docs/model.md "
-                    "'Mention pairing')")
-    opinion_fill: Literal["none", "predicate", "predicate_subject"] = Field(
-        default="predicate_subject",
+                    "'Mention pairing', 'Mention precision')")
+    opinion_fill: Literal["none", "predicate", "predicate_subject", "predicate_guarded"] = Field(
+        default="predicate_guarded",
         description="how an aspect that no opinion span judges gets one, in a sentence whose sentiment is "
                     "confidently neg or pos (opinion_fill_confidence): none = it does not; predicate = each such "
                     "aspect takes the predicate that governs it (the first predicate after it, before the next "
                     "aspect, with its 안/못 or -지 않다) as an opinion with the sentence's polarity; "
                     "predicate_subject = predicate, and in a sentence with no span at all a subject/topic noun "
-                    "(noun + 이/가/은/는/도) becomes the aspect first (stages/tag.py OPINION_FILLS; chosen on "
-                    "data/dev, docs/model.md 'Opinion fill')")
+                    "(noun + 이/가/은/는/도) becomes the aspect first; predicate_guarded = predicate_subject without "
+                    "predicates that judge nothing (requests -주세요, questions, reported speech -다고, a background "
+                    "action alone, a copula on a bound noun: 중이다) and without person/time subjects "
+                    "(stages/tag.py OPINION_FILLS; chosen on "
+                    "data/dev, docs/model.md 'Opinion fill', 'Mention precision')")
     opinion_fill_confidence: float = Field(
         default=0.5, ge=0.0, le=1.0,
         description="the sentence sentiment probability (neg or pos) at or above which opinion_fill acts (0.5: "

@@ -116,4 +116,4 @@ def test_span_eval_has_a_mentions_block(tmp_path):
     assert m["pairing"] == "nearest"
     assert set(m) >= {"pair", "pair_strict", "opinion", "stage_accuracy", "stage_accuracy_pair"}
     assert m["pair"]["gold"] == 2
-    assert span_eval(f, None, domain_path("commerce"), lexicon_only=True)["mentions"]["pairing"] == "merge_no_bound"
+    assert span_eval(f, None, domain_path("commerce"), lexicon_only=True)["mentions"]["pairing"] == "merge_no_stop"

@@ -88,7 +88,7 @@ def test_foreign_letter_aspects_are_kept_by_the_new_modes(kiwi):
     text = "ARS가 너무 복잡해서 상담원까지 못 가겠어요"
     # the old trimming drops the SL morpheme as punctuation, so the aspect after the opinion wins
     assert _pairs(kiwi, text, marks, "nearest") == [("상담원", "복잡하다", "pain")]
-    for mode in ("merge_adjacent", "merge_skip_oblique", "merge_no_bound"):
+    for mode in ("merge_adjacent", "merge_skip_oblique", "merge_no_bound", "merge_no_stop"):
         assert _pairs(kiwi, text, marks, mode) == [("ARS", "복잡하다", "pain")]
 
 
@@ -115,7 +115,7 @@ def test_default_mode_and_bad_modes(kiwi):
 
     from voc_pipeline.models.tagger import load_tagger
 
-    assert ModelConfig().span_pairing == "merge_no_bound"
+    assert ModelConfig().span_pairing == "merge_no_stop"
     assert typing.get_args(ModelConfig.model_fields["span_pairing"].annotation) == SPAN_PAIRINGS
     s = _sentence(kiwi, "배송이 늦어요")
     with pytest.raises(ValueError, match="span_pairing"):

@@ -26,6 +26,30 @@ _NEGATORS = {"안", "못", "않", "없"}
 #:됐는데 -> 되다) or a determiner cut from a phrase (한 시간 -> 한). A span the model tagged as just
 #: one of these made keys like 가격+하다; it is not a mention. With a negator it is kept (안 되다).
 CONTENTLESS_OPINIONS = frozenset({"하다", "되다", "한", "하", "되"})
+#: words that judge nothing on their own (``merge_no_stop``, docs/model.md "Mention precision"): degree
+#: and frequency adverbs the model or the fill sometimes leaves as the whole opinion (카드결제 하는데 자꾸
+#: 결제 실패 떠요 -> 자꾸), a prefix cut from its noun (정사이즈 -> 정), bare auxiliaries (않다, 말다). An
+#: opinion whose lemma is only these (and a light 하다/되다: 좀 하다) makes no mention. 잘/못/안 are not
+#: here: 잘 되다, 안 되다 judge.
+CONTENTLESS_ADVERBS = frozenset({
+    "너무", "좀", "자꾸", "정말", "진짜", "완전", "엄청", "계속", "또", "다", "많이", "아주", "매우", "넘", "되게",
+    "꽤", "딱", "더", "제일", "가장", "그냥", "정", "않다", "말다",
+})
+#: person and time nouns that are never the judged aspect (``merge_no_stop`` cuts them out of aspect
+#: spans; ``predicate_guarded`` takes none as a subject): 고객 강한 불만 표출 (an agent's note on the
+#: customer), 요즘 배송이…, 하루 만에 끊어졌어요. (Bound nouns 것/수/때 are ``_is_relational``'s.)
+STOP_ASPECT_NOUNS = frozenset({
+    "고객", "고객님", "본인", "저", "제", "저희", "나", "우리",
+    "요즘", "오늘", "어제", "내일", "지금", "방금", "아까", "하루", "이틀", "아침", "점심", "저녁", "밤", "새벽",
+    "주말", "평일", "매일", "이번", "지난번", "처음", "나중", "중간",
+})
+
+
+def is_contentless_opinion(lemma: str) -> bool:
+    """An opinion lemma made only of ``CONTENTLESS_ADVERBS`` words and light verbs (자꾸, 정, 좀 하다, 않다)."""
+    words = lemma.split()
+    return bool(words) and any(w in CONTENTLESS_ADVERBS for w in words) \
+        and all(w in CONTENTLESS_ADVERBS or w in CONTENTLESS_OPINIONS for w in words)
 
 #: how records.sentiment comes from the model (config ``model.record_pass``): ``mean`` = the
 #: length-weighted mean of the record's sentences; ``whole`` = one more model pass over the whole
@@ -107,8 +131,12 @@ def fuse_span_labels(model_labels, lexicon_labels, mode: str,
 #: whose sentiment is confidently neg or pos, each aspect span with no opinion span between it and the
 #: next aspect (its stretch) takes the governing predicate of that stretch (``governing_predicate``) as
 #: an opinion with the sentence's polarity; ``predicate_subject`` = ``predicate``, and in a sentence with
-#: no span at all a subject/topic noun (noun + 이/가/은/는/도) becomes the aspect first.
-OPINION_FILLS = ("none", "predicate", "predicate_subject")
+#: no span at all a subject/topic noun (noun + 이/가/은/는/도) becomes the aspect first;
+#: ``predicate_guarded`` = ``predicate_subject`` without the predicates that judge nothing
+#: (``governing_predicate(guarded=True)``: requests, wishes and questions, reported clauses, a background
+#: action as the only head, a copula on a bound noun) and without person/time nouns as subjects
+#: (STOP_ASPECT_NOUNS; docs/model.md "Mention precision").
+OPINION_FILLS = ("none", "predicate", "predicate_subject", "predicate_guarded")
 #: the confidence of a morpheme labelled by the opinion fill (a rule; ranks with the lexicon's)
 FILL_CONFIDENCE = LEXICON_CONFIDENCE
 #: the sentence sentiment probability at or above which the fill acts (config ``model.opinion_fill_confidence``)
@@ -125,13 +153,87 @@ _BACKGROUND_ENDINGS = frozenset({"는데", "ㄴ데", "은데", "니까", "으니
 _LIGHT_HEADS = frozenset({"나", "없", "있", "되", "하", "같", "아니"})
 _ROOT_TAGS = ("NNG", "XR", "MAG", "NNP")
 _SUBJECT_PARTICLES = frozenset({"이", "가", "은", "는", "도"})
+#: Kiwi writes a final consonant of an ending as a jongseong jamo (ᆫ다고, ᆯ래요); both spellings are listed
+_JAMO = str.maketrans({"ㄴ": "\u11ab", "ㄹ": "\u11af", "ㅂ": "\u11b8"})
+
+
+def _both(*forms: str) -> frozenset:
+    return frozenset(forms) | frozenset(f.translate(_JAMO) for f in forms)
+
+
+#: sentence endings of a request (차액 돌려주세요, 얘기할래요, 확인해 주십시오): after an action verb or the
+#: auxiliary 주다/달다 (after an adjective -세요 is an honorific statement: 친절하세요)
+REQUEST_ENDINGS = _both("세요", "으세요", "십시오", "으십시오", "ㄹ래요", "을래요", "ㅂ시다", "읍시다", "라", "어라",
+                        "아라", "여라", "거라", "자", "줘", "줘요")
+#: sentence endings of a question (아직 파나요?, 괜찮을까요): the clause asks, it does not judge
+QUESTION_ENDINGS = _both("나요", "ㄹ까요", "을까요", "까요", "ㄴ가요", "은가요", "는가요", "니", "냐", "나", "ㄹ까",
+                         "을까", "남요", "죠")
+#: connective endings of reported speech (쿠폰 준다고 해서, 회신 준다더니, 맡기지 말라고): what someone
+#: said, not the customer's judgement
+QUOTATIVE_ENDINGS = _both("다고", "ㄴ다고", "는다고", "라고", "이라고", "냐고", "으냐고", "자고", "다더니",
+                          "ㄴ다더니", "는다더니", "라더니", "이라더니", "다며", "ㄴ다며", "다면서", "ㄴ다면서", "대서")
+_REQUEST_AUX = frozenset({"주", "달", "드리"})
+
+
+def _predicate_tail(forms, tags, j: int) -> tuple[int, list[str]]:
+    """(end_exclusive, endings) of a predicate's endings from ``j`` (after its EPs): EP/EF/JX, and an EC
+    followed by an auxiliary (VX, or 주다/달다 written as VV: 넣어 주세요, 맡기지 말라고), which continues."""
+    n = len(forms)
+    endings: list[str] = []
+    k = j
+    while k < n:
+        t = tags[k]
+        if t.startswith(("EP", "EF", "JX")) or (t.startswith("VX") and endings and tags[k - 1] == "EC") \
+                or (t == "VV" and forms[k] in _REQUEST_AUX and endings and tags[k - 1] == "EC"):
+            if t.startswith(("EF", "EC")):
+                endings.append(forms[k])
+            k += 1
+            continue
+        if t == "EC":
+            endings.append(forms[k])
+            k += 1
+            if k < n and (tags[k].startswith("VX") or (tags[k] == "VV" and forms[k] in _REQUEST_AUX)):
+                continue
+        break
+    return k, endings
+
+
+def judges_nothing(forms, tags, i: int, j: int) -> bool:
+    """The predicate headed at ``i`` (its endings from ``j``) requests, wishes, asks or reports
+    (``predicate_guarded``): 돌려주세요, 넣어 주세요, 좋겠어요, 파나요?, 준다고, 말라고; or ends a condition
+    after an auxiliary (해 주시면)."""
+    end, endings = _predicate_tail(forms, tags, j)
+    # a condition after an auxiliary (해 주시면 …) is as subordinate as one right after the head
+    if any(e in QUOTATIVE_ENDINGS or e in _SUBORDINATE_ENDINGS for e in endings):
+        return True
+    if any(e in QUESTION_ENDINGS for e in endings) or (end < len(forms) and forms[end] in ("?", "？")):
+        return True
+    last = endings[-1] if endings else ""
+    if last in REQUEST_ENDINGS:
+        aux = any(tags[k] in ("VX", "VV") and forms[k] in _REQUEST_AUX for k in range(i, end))
+        if aux or tags[i].startswith(("VV", "XSV")):
+            return True
+    # -면 좋겠다 / 좋겠어요: a wish
+    return forms[i] == "좋" and any(forms[k] == "겠" and tags[k] == "EP" for k in range(i + 1, j))
+
+
+def _bound_copula(forms, tags, first: int, i: int) -> bool:
+    """The copula at ``i`` has a bound or relational noun in its noun phrase [first, i) (배송 중|이다, 것|이다,
+    출고 전|이다, 지 일주일째|이다), one not counting a number or a determiner numeral (3일, 세 번째 stay)."""
+    for k in range(first, i):
+        if tags[k] == "NNB" and not (k > 0 and tags[k - 1] in ("SN", "NR", "MM")):
+            return True
+        if tags[k] == "NNG" and forms[k] in RELATIONAL_NOUNS:
+            return True
+    return False
 
 
 def _gap(starts, lens, left: int, right: int) -> int:
     return starts[right] - (starts[left] + lens[left])
 
 
-def governing_predicate(forms, tags, starts, lens, free, lo: int, hi: int) -> tuple[int, int] | None:
+def governing_predicate(forms, tags, starts, lens, free, lo: int, hi: int,
+                        guarded: bool = False) -> tuple[int, int] | None:
     """(first, last) morphemes of the predicate that judges the aspect before ``lo``: the first
     predicate head (VV/VA/VCN/VCP/XSV/XSA) in [lo, hi) that ends no noun-modifying or nominalised form
     (-ㄴ/-는/-ㄹ, -기/-음: 켤 때마다, 찾기) and no conditional/concessive/purpose clause
@@ -140,16 +242,19 @@ def governing_predicate(forms, tags, starts, lens, free, lo: int, hi: int) -> tu
     nothing and is passed over. An action verb ending in a background clause (신청했는데, 주문하니까,
     있다더니: _BACKGROUND_ENDINGS) is taken only when no other head follows in [lo, hi) (쿠폰 신청했는데 안
     들어왔어요 -> 안 들어오다; an adjective there is a judgement: 디자인은 예쁜데 -> 예쁘다). Only
-    morphemes with ``free[i]`` (labelled O) are used; None when no head."""
+    morphemes with ``free[i]`` (labelled O) are used; None when no head.
+    ``guarded`` (``predicate_guarded``): heads that judge nothing are passed over (``judges_nothing``:
+    requests, wishes, questions, reported speech; a copula on a bound noun, ``_bound_copula``) and a
+    background action is never taken (교환 신청했는데 | 처리가… -> None)."""
     background = None
-    for head in _predicate_heads(forms, tags, starts, lens, free, lo, hi):
+    for head in _predicate_heads(forms, tags, starts, lens, free, lo, hi, guarded):
         if not head[2]:
             return head[:2]
         background = background or head[:2]
-    return background
+    return None if guarded else background
 
 
-def _predicate_heads(forms, tags, starts, lens, free, lo: int, hi: int):
+def _predicate_heads(forms, tags, starts, lens, free, lo: int, hi: int, guarded: bool = False):
     """(first, last, is_background) of each usable predicate chunk in [lo, hi), in order (``governing_predicate``)."""
     n = len(forms)
     for i in range(lo, hi):
@@ -160,6 +265,8 @@ def _predicate_heads(forms, tags, starts, lens, free, lo: int, hi: int):
         while j < n and tags[j] == "EP":
             j += 1
         if j < n and (tags[j] in ("ETM", "ETN") or (tags[j] == "EC" and forms[j] in _SUBORDINATE_ENDINGS)):
+            continue
+        if guarded and judges_nothing(forms, tags, i, j):
             continue
         first = last = i
         # the root of a derived predicate (XSV/XSA) or of a light one (짜증 나다, 쓸모없다, 쥐꼬리이다)
@@ -174,6 +281,8 @@ def _predicate_heads(forms, tags, starts, lens, free, lo: int, hi: int):
                     and _gap(starts, lens, first - 1, first) <= 1 - spaces and i - first < 3:
                 spaces += _gap(starts, lens, first - 1, first)
                 first -= 1
+            if guarded and _bound_copula(forms, tags, first, i):
+                continue
         # -지 않다 / -지 못하다 / -질 않다 after the head
         k = j
         if k < n and tags[k] == "EC" and forms[k] in ("지", "게"):
@@ -193,20 +302,24 @@ def _predicate_heads(forms, tags, starts, lens, free, lo: int, hi: int):
         yield first, last, action and j < n and tags[j] == "EC" and forms[j] in _BACKGROUND_ENDINGS
 
 
-def _subject_nouns(forms, tags, starts, lens) -> list[tuple[int, int]]:
+def _subject_nouns(forms, tags, starts, lens, stop: bool = False) -> list[tuple[int, int]]:
     """(first, end_exclusive) of each subject/topic noun phrase (noun + 이/가/은/는/도; up to two more
-    nouns glued or spaced before it: 충전 단자가), skipping the lexicon's generic nouns (것, 정도, 느낌)."""
+    nouns glued or spaced before it: 충전 단자가), skipping the lexicon's generic nouns (것, 정도, 느낌);
+    ``stop``: and person/time nouns (STOP_ASPECT_NOUNS: 고객, 요즘)."""
     from voc_pipeline.models.weak import GENERIC_NOUNS
 
+    skip = GENERIC_NOUNS | STOP_ASPECT_NOUNS if stop else GENERIC_NOUNS
     out = []
     for i in range(len(forms) - 1):
-        if tags[i] not in ("NNG", "NNP") or forms[i] in GENERIC_NOUNS or _is_relational(forms, tags, i):
+        # a stop noun is no subject's head; glued before one it is a compound's part (고객센터가)
+        if tags[i] not in ("NNG", "NNP") or forms[i] in skip or _is_relational(forms, tags, i):
             continue
         if not (tags[i + 1] in ("JKS", "JX") and forms[i + 1] in _SUBJECT_PARTICLES):
             continue
         first = i
         while first > 0 and i - first < 2 and tags[first - 1] in ("NNG", "NNP") \
-                and forms[first - 1] not in GENERIC_NOUNS and _gap(starts, lens, first - 1, first) <= 1 \
+                and forms[first - 1] not in GENERIC_NOUNS \
+                and not (stop and forms[first - 1] in STOP_ASPECT_NOUNS and _gap(starts, lens, first - 1, first) > 0) and _gap(starts, lens, first - 1, first) <= 1 \
                 and not (out and out[-1][1] > first - 1):
             first -= 1
         out.append((first, i + 1))
@@ -239,8 +352,9 @@ def fill_opinion_labels(forms, tags, starts, lens, labels, probs, mode: str, min
     kind = "NEG" if best == 0 else "POS"
     spans = _bio_spans(labels)
     aspects = [(a, b, False) for k, a, b in spans if k == "ASP"]
-    if not spans and mode == "predicate_subject":
-        aspects = [(a, b, True) for a, b in _subject_nouns(forms, tags, starts, lens)]
+    guarded = mode == "predicate_guarded"
+    if not spans and mode in ("predicate_subject", "predicate_guarded"):
+        aspects = [(a, b, True) for a, b in _subject_nouns(forms, tags, starts, lens, stop=guarded)]
     is_opinion = [False] * n
     for k, a, b in spans:
         if k != "ASP":
@@ -252,7 +366,7 @@ def fill_opinion_labels(forms, tags, starts, lens, labels, probs, mode: str, min
         hi = aspects[j + 1][0] if j + 1 < len(aspects) else n
         if any(is_opinion[b:hi]):
             continue
-        chunk = governing_predicate(forms, tags, starts, lens, free, b, hi)
+        chunk = governing_predicate(forms, tags, starts, lens, free, b, hi, guarded)
         if chunk is None:
             continue
         first, last = chunk
@@ -401,12 +515,15 @@ def opinion_lemma(
 #: or conjunctive particle (JKB/JC: 상품보다, 화면이랑, 비에) when an unmarked one precedes it after the
 #: previous opinion; ``merge_no_bound`` = ``merge_skip_oblique`` with bound and relational nouns
 #: (``_is_relational``: 때문, 덕분, 대신, …) cut out of aspect spans, so they are never part of an
-#: aspect nor glue two aspects into one. The modes other than ``nearest`` keep SL/SH/SN morphemes at
-#: aspect edges (``_trim``).
-SPAN_PAIRINGS = ("nearest", "merge_adjacent", "merge_skip_oblique", "merge_no_bound")
+#: aspect nor glue two aspects into one; ``merge_no_stop`` = ``merge_no_bound`` with person/time nouns
+#: (STOP_ASPECT_NOUNS: 고객, 요즘, 하루) cut out of aspects too, and no mention from an opinion that is only
+#: degree adverbs (``is_contentless_opinion``: 자꾸, 정, 좀 하다; docs/model.md "Mention precision"). The
+#: modes other than ``nearest`` keep SL/SH/SN morphemes at aspect edges (``_trim``).
+SPAN_PAIRINGS = ("nearest", "merge_adjacent", "merge_skip_oblique", "merge_no_bound", "merge_no_stop")
 _OBLIQUE_TAGS = ("JKB", "JC")
-_MERGING = ("merge_adjacent", "merge_skip_oblique", "merge_no_bound")
-_SKIPPING_OBLIQUE = ("merge_skip_oblique", "merge_no_bound")
+_MERGING = ("merge_adjacent", "merge_skip_oblique", "merge_no_bound", "merge_no_stop")
+_SKIPPING_OBLIQUE = ("merge_skip_oblique", "merge_no_bound", "merge_no_stop")
+_CUTTING = ("merge_no_bound", "merge_no_stop")
 #: common nouns (Kiwi NNG) used relationally after a noun, not naming a thing: 기획전 덕분에, 교환
 #: 대신, 주문 이후, 반품 관련. Kiwi's bound nouns (NNB: 때문, 중, 시, 등) are caught by their tag; these
 #: it tags NNG, so only a list can tell (docs/model.md "Bound and relational nouns out of aspects").
@@ -423,11 +540,20 @@ def _is_relational(forms, tags, i: int) -> bool:
     return tags[i] == "NNG" and forms[i] in RELATIONAL_NOUNS
 
 
-def _cut_relational(forms, tags, first: int, last: int) -> list[tuple[int, int]]:
-    """(first, last) pieces of a span with its bound/relational nouns cut out (possibly none)."""
+def _is_stop_noun(forms, tags, starts, lens, i: int, last: int) -> bool:
+    """A STOP_ASPECT_NOUNS person/time noun not glued to a noun after it in the span (고객, 고객님 and
+    요즘 배송's 요즘 are cut; 고객센터 is a compound and stays)."""
+    return tags[i] in ("NNG", "NNP", "NP") and forms[i] in STOP_ASPECT_NOUNS \
+        and not (i < last and tags[i + 1] in ("NNG", "NNP") and _gap(starts, lens, i, i + 1) == 0)
+
+
+def _cut_relational(forms, tags, first: int, last: int, stop: bool = False, starts=None,
+                    lens=None) -> list[tuple[int, int]]:
+    """(first, last) pieces of a span with its bound/relational nouns cut out (possibly none); ``stop``
+    (with ``starts``/``lens``): its person/time nouns (``_is_stop_noun``) too."""
     pieces, start = [], first
     for i in range(first, last + 1):
-        if _is_relational(forms, tags, i):
+        if _is_relational(forms, tags, i) or (stop and _is_stop_noun(forms, tags, starts, lens, i, last)):
             if start < i:
                 pieces.append((start, i - 1))
             start = i + 1
@@ -469,8 +595,8 @@ def sentence_mentions(forms, tags, lemmas, starts, lens, labels, confidence, pai
     aspects, opinions = [], []
     for s in spans:
         pieces = [(s.first, s.last)]
-        if s.kind == "ASP" and pairing == "merge_no_bound":
-            pieces = _cut_relational(forms, tags, s.first, s.last)
+        if s.kind == "ASP" and pairing in _CUTTING:
+            pieces = _cut_relational(forms, tags, s.first, s.last, pairing == "merge_no_stop", starts, lens)
         for first, last in pieces:
             trimmed = _trim(tags, first, last, keep_predicate_suffix=s.kind != "ASP",
                             keep_foreign=pairing != "nearest")
@@ -498,7 +624,8 @@ def sentence_mentions(forms, tags, lemmas, starts, lens, labels, confidence, pai
                 asp = unmarked[-1]
         previous_opinion_end = op.last
         opinion = opinion_lemma(forms, tags, lemmas, starts, lens, op.first, op.last)
-        if not opinion or opinion in CONTENTLESS_OPINIONS:
+        if not opinion or opinion in CONTENTLESS_OPINIONS or (pairing == "merge_no_stop"
+                                                               and is_contentless_opinion(opinion)):
             continue
         aspect = aspect_lemma(forms, tags, starts, lens, asp.first, asp.last) if asp else None
         lo = min(op.first, asp.first) if asp else op.first
