@@ -97,6 +97,7 @@ def test_record_sentiment_is_length_weighted(kiwi):
         ("쿠폰이 안 돼요", {"안"}, "안 되다"),  # a bare negator takes its predicate
         ("쿠폰 적용이 안 돼서 정가로 샀어요", {"안"}, "안 되다"),  # ... also when Kiwi calls 되 a suffix
         ("택배가 안 와요", {"오"}, "안 오다"),  # the negator before the span belongs to it
+        ("직원이 너무 불친절했어요", {"친절"}, "불친절"),  # a glued prefix is part of the word (below)
     ],
 )
 def test_cut_opinions_are_repaired(kiwi, text, tagged, opinion):
@@ -104,6 +105,31 @@ def test_cut_opinions_are_repaired(kiwi, text, tagged, opinion):
     labels = ["B-ASP" if i == 0 else ("B-NEG" if f in tagged else "O") for i, f in enumerate(s.forms)]
     [m] = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [1.0] * len(labels))
     assert m["opinion"] == opinion
+
+
+@pytest.mark.parametrize(
+    ("text", "span_forms", "opinion"),
+    [
+        ("상담원이 불친절해요", ("친절", "하", "어요"), "불친절하다"),
+        ("직원이 너무 불친절했어요", ("친절", "하", "었", "어요"), "불친절하다"),
+        ("응대가 무성의해요", ("성의", "하"), "무성의하다"),
+        ("포장이 비위생적이에요", ("위생", "적", "이"), "비위생적이다"),
+        ("설명이 부정확해요", ("하", "어요"), "부정확하다"),  # root and prefix both taken back
+    ],
+)
+def test_a_negating_prefix_belongs_to_the_opinion(kiwi, text, span_forms, opinion):
+    # 불|친절: the model may start the opinion after Kiwi's XPN prefix; without it the opinion reads
+    # as its opposite (상담원 + 친절하다 as a pain point)
+    s = _sentences(kiwi, text).iloc[0]
+    first = list(s.forms).index(span_forms[0])
+    labels = ["B-ASP"] + ["O"] * (len(s.forms) - 1)
+    for k in range(len(span_forms)):
+        assert s.forms[first + k] == span_forms[k]
+        labels[first + k] = ("B-" if k == 0 else "I-") + "NEG"
+    [m] = mentions_for_sentence("r0", 0, s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [1.0] * len(labels))
+    assert m["opinion"] == opinion
+    prefix = list(s.tags).index("XPN")
+    assert m["start"] <= s.starts[prefix] < m["end"]      # the quoted surface keeps the prefix
 
 
 @pytest.mark.parametrize(("text", "opinion_forms"), [

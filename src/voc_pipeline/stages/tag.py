@@ -455,12 +455,16 @@ def repair_opinion(forms: list[str], tags: list[str], starts: list[int], lens: l
     """Grow an opinion span the model cut mid-word, so its lemma is a real predicate.
 
     - a span starting on a 하/되 suffix takes its root (꼼꼼|했어요 -> 꼼꼼했어요, not 하다);
+    - a prefix glued to the span's first morpheme is part of the word (불|친절해요 -> 불친절하다,
+      부|정확, 무|성의, 비|위생적): without it the opinion would read as its opposite;
     - a negator or degree adverb right before the span is part of the judgement (안 | 와요);
     - a span ending on a bare negator takes the predicate it negates (안 | 돼요).
     """
     n = len(forms)
     if first > 0 and tags[first].startswith(("XSV", "XSA")) and _adjacent(starts, lens, first - 1, first) \
             and tags[first - 1].startswith(("NNG", "XR", "MAG", "NNP")):
+        first -= 1
+    if first > 0 and tags[first - 1] == "XPN" and _adjacent(starts, lens, first - 1, first):
         first -= 1
     if first > 0 and forms[first - 1] in _NEGATORS and tags[first - 1] == "MAG" \
             and _adjacent(starts, lens, first - 1, first, max_gap=1):
