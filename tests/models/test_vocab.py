@@ -52,3 +52,27 @@ def test_the_vocabulary_starts_with_specials_then_the_alphabet_then_its_continua
     assert rest[len(singles):len(singles) + len(continuations)] == sorted(continuations)
     assert tok("배송 이 너무 늦 어요")["input_ids"][0] == tok.cls_token_id
     assert tok.unk_token_id not in tok("배송 이 너무 늦 어요")["input_ids"]
+
+
+TIED_ALPHABET = """
+import json
+from voc_pipeline.models.vocab import LIMIT_ALPHABET, build_wordpiece
+chars = [chr(0xAC00 + i) for i in range(LIMIT_ALPHABET + 300)]
+# every character equally frequent: the trainer's own LIMIT_ALPHABET cut falls inside one tie
+sentences = [[(chars[i] + chars[(i + 1) % len(chars)], "NNG")] for i in range(len(chars))]
+print(json.dumps(build_wordpiece(sentences, vocab_size=5100, min_frequency=1).get_vocab(), sort_keys=True))
+"""
+
+
+def test_more_characters_than_the_alphabet_limit_give_the_same_vocabulary_in_every_process():
+    # the trainer cuts its alphabet by count and breaks ties in hash-map order: before within_alphabet
+    # two processes kept different characters (vocabularies of 5,535 and 5,525 tokens here; on the full
+    # train split ~55 rare characters apart, so two `train` runs still differed)
+    def run() -> dict[str, int]:
+        out = subprocess.run([sys.executable, "-c", TIED_ALPHABET], capture_output=True, text=True, check=True,
+                             timeout=300)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first, second = run(), run()
+    assert first == second
+    assert sum(len(t) == 1 for t in first) == 2500      # the fixed alphabet only
