@@ -12,12 +12,12 @@ from tests.stages.bio import bio_labels
 
 from voc_pipeline.config import ModelConfig, config_from_dict, domain_path
 from voc_pipeline.errors import ConfigError
+from voc_pipeline.stages._tag.fusion import _bio_spans
 from voc_pipeline.stages.tag import (
     FILL_CONFIDENCE,
     OPINION_FILL_CONFIDENCE,
     OPINION_FILLS,
     Tagger,
-    _bio_spans,
     confident_sentences,
     fill_opinion_labels,
     fuse_span_labels,

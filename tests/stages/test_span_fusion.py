@@ -13,11 +13,11 @@ from tests.stages.bio import bio_labels
 from voc_pipeline.config import ModelConfig, config_from_dict, domain_path
 from voc_pipeline.errors import ConfigError
 from voc_pipeline.models.weak import weak_spans
+from voc_pipeline.stages._tag.fusion import _bio_spans
 from voc_pipeline.stages.tag import (
     LEXICON_CONFIDENCE,
     SPAN_FUSIONS,
     Tagger,
-    _bio_spans,
     fuse_span_labels,
     fusion_lexicon,
 )
