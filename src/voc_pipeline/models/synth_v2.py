@@ -182,6 +182,19 @@ def _review(rng: random.Random, kiwi) -> dict | None:
     return {"text": out.text, "label": label, "spans": out.spans}
 
 
+def _slotted(out: _Text, tmpl: str, aspect: str, opinion: str, kind: str, ro: str = "") -> None:
+    """Append ``tmpl`` with its one {a} slot filled by ``aspect`` and its one {o} by ``opinion`` (a
+    ``kind`` span), recording both spans; {ro} after the opinion is its 로/으로."""
+    before, _, after = tmpl.partition("{a}")
+    mid, _, rest = after.partition("{o}")
+    out.add(before)
+    for piece, label, tail in ((aspect, "ASP", mid), (opinion, kind, rest.format(ro=ro))):
+        start = len(out.text)
+        out.text += piece
+        out.spans.append((start, start + len(piece), label))
+        out.text += tail
+
+
 def _agent_note(rng: random.Random) -> dict:
     """A call-centre agent's note: third person, noun endings; neutral notes carry no spans."""
     r = rng.random()
@@ -190,34 +203,12 @@ def _agent_note(rng: random.Random) -> dict:
         aspect, problems = rng.choice(AGENT_PROBLEMS)
         problem = rng.choice(problems)
         ro = "로" if _final_consonant(problem) in (0, 8) else "으로"   # 로 after a vowel or ㄹ
-        tmpl = rng.choice(AGENT_NEG)
-        before, _, after = tmpl.partition("{a}")
-        mid, _, rest = after.partition("{o}")
-        out.add(before)
-        start = len(out.text)
-        out.text += aspect
-        out.spans.append((start, start + len(aspect), "ASP"))
-        out.text += mid
-        start = len(out.text)
-        out.text += problem
-        out.spans.append((start, start + len(problem), "NEG"))
-        out.text += rest.format(ro=ro)
+        _slotted(out, rng.choice(AGENT_NEG), aspect, problem, "NEG", ro)
         out.add(rng.choice(AGENT_NEG_TAIL))
         return {"text": out.text, "label": "neg", "spans": out.spans}
     if r < 0.75:
         aspect, praise = rng.choice(AGENT_PRAISE)
-        tmpl = rng.choice(AGENT_POS)
-        before, _, after = tmpl.partition("{a}")
-        mid, _, rest = after.partition("{o}")
-        out.add(before)
-        start = len(out.text)
-        out.text += aspect
-        out.spans.append((start, start + len(aspect), "ASP"))
-        out.text += mid
-        start = len(out.text)
-        out.text += praise
-        out.spans.append((start, start + len(praise), "POS"))
-        out.text += rest
+        _slotted(out, rng.choice(AGENT_POS), aspect, praise, "POS")
         out.add(rng.choice(AGENT_POS_TAIL))
         return {"text": out.text, "label": "pos", "spans": out.spans}
     return {"text": rng.choice(AGENT_NEU).format(a=rng.choice(AGENT_NEU_ASPECTS)), "label": "neu", "spans": []}
