@@ -1,6 +1,8 @@
-"""Hand-made BIO labels for Kiwi sentences in the tag-stage tests."""
+"""Hand-made BIO labels for Kiwi sentences in the tag-stage tests, and one tokenized sentence."""
 
 from __future__ import annotations
+
+import pandas as pd
 
 
 def bio_labels(sent, spans: dict[str, str]) -> list[str]:
@@ -11,3 +13,9 @@ def bio_labels(sent, spans: dict[str, str]) -> list[str]:
         labels.append("O" if kind is None else ("I-" if prev == kind else "B-") + kind)
         prev = kind
     return labels
+
+
+def one_sentence(kiwi, text: str):
+    """The tokenize stage's row (a namedtuple: forms, tags, lemmas, starts, lens, ...) of a one-sentence text."""
+    [s] = list(kiwi(pd.DataFrame({"record_id": ["r0"], "text": [text]})).itertuples())
+    return s

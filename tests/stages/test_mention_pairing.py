@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from tests.stages.bio import one_sentence
 
 from voc_pipeline.config import ModelConfig, config_from_dict
 from voc_pipeline.errors import ConfigError
@@ -15,11 +16,6 @@ from voc_pipeline.stages.tokenize import KiwiTokenizer
 @pytest.fixture(scope="module")
 def kiwi() -> KiwiTokenizer:
     return KiwiTokenizer(num_workers=1)
-
-
-def _sentence(kiwi, text: str):
-    [s] = list(kiwi(pd.DataFrame({"record_id": ["r0"], "text": [text]})).itertuples())
-    return s
 
 
 def _labels(s, marks: list[tuple[str, str]]) -> list[str]:
@@ -34,7 +30,7 @@ def _labels(s, marks: list[tuple[str, str]]) -> list[str]:
 
 
 def _pairs(kiwi, text, marks, pairing):
-    s = _sentence(kiwi, text)
+    s = one_sentence(kiwi, text)
     labels = _labels(s, marks)
     return [(m["aspect"], m["opinion"], m["polarity"])
             for m in sentence_mentions(s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [1.0] * len(labels),
@@ -94,7 +90,7 @@ def test_foreign_letter_aspects_are_kept_by_the_new_modes(kiwi):
 
 def test_spans_are_character_offsets_of_the_paired_morphemes(kiwi):
     text = "회원가입 절차가 너무 복잡해요"
-    s = _sentence(kiwi, text)
+    s = one_sentence(kiwi, text)
     labels = _labels(s, [("회원", "B-ASP"), ("가입", "I-ASP"), ("절차", "B-ASP"), ("복잡", "B-NEG"), ("하", "I-NEG")])
     [near] = sentence_mentions(s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [0.8] * len(labels), "nearest")
     [merged] = sentence_mentions(s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, [0.8] * len(labels),
@@ -117,7 +113,7 @@ def test_default_mode_and_bad_modes(kiwi):
 
     assert ModelConfig().span_pairing == "merge_no_stop"
     assert typing.get_args(ModelConfig.model_fields["span_pairing"].annotation) == SPAN_PAIRINGS
-    s = _sentence(kiwi, "배송이 늦어요")
+    s = one_sentence(kiwi, "배송이 늦어요")
     with pytest.raises(ValueError, match="span_pairing"):
         sentence_mentions(s.forms, s.tags, s.lemmas, s.starts, s.lens, ["O"] * len(s.forms), [1.0] * len(s.forms),
                           "closest")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from tests.stages.bio import bio_labels
+from tests.stages.bio import bio_labels, one_sentence
 
 from voc_pipeline.config import ModelConfig, config_from_dict, domain_path
 from voc_pipeline.errors import ConfigError
@@ -37,13 +37,8 @@ def kiwi() -> KiwiTokenizer:
     return KiwiTokenizer(num_workers=1)
 
 
-def _sentence(kiwi, text: str):
-    [s] = list(kiwi(pd.DataFrame({"record_id": ["r0"], "text": [text]})).itertuples())
-    return s
-
-
 def _mentions(kiwi, text, spans, probs, mode="predicate", tau=0.6):
-    s = _sentence(kiwi, text)
+    s = one_sentence(kiwi, text)
     labels, conf = fill_opinion_labels(s.forms, s.tags, s.starts, s.lens, bio_labels(s, spans), probs, mode, tau)
     return [(m["aspect"], m["opinion"], m["polarity"])
             for m in sentence_mentions(s.forms, s.tags, s.lemmas, s.starts, s.lens, labels, conf, "merge_no_bound")]
@@ -85,7 +80,7 @@ def test_only_a_confident_neg_or_pos_sentence_is_filled(kiwi):
 
 
 def test_an_aspect_with_an_opinion_in_its_stretch_is_left_alone_and_spans_are_kept(kiwi):
-    s = _sentence(kiwi, "결제는 빨랐는데 배송이 일주일 걸렸어요")
+    s = one_sentence(kiwi, "결제는 빨랐는데 배송이 일주일 걸렸어요")
     labels = bio_labels(s, {"결제": "ASP", "빠르": "POS", "배송": "ASP"})
     filled, conf = fill_opinion_labels(s.forms, s.tags, s.starts, s.lens, labels, NEG, "predicate", 0.6,
                                        [0.9] * len(labels))
@@ -101,7 +96,7 @@ def test_predicate_subject_adds_a_subject_noun_only_in_a_sentence_with_no_span(k
     assert _mentions(kiwi, text, {}, NEG, "predicate_subject") == [("충전 단자", "헐겁다", "pain")]
     # a generic noun is no subject; a noun with no predicate after it is not tagged either
     assert _mentions(kiwi, "그건 진짜 별로예요", {}, NEG, "predicate_subject") == []
-    s = _sentence(kiwi, "배송은 어제 주문한 것")
+    s = one_sentence(kiwi, "배송은 어제 주문한 것")
     filled, _ = fill_opinion_labels(s.forms, s.tags, s.starts, s.lens, ["O"] * len(s.forms), NEG,
                                     "predicate_subject", 0.6)
     assert filled == ["O"] * len(s.forms)
@@ -112,7 +107,7 @@ def test_predicate_subject_adds_a_subject_noun_only_in_a_sentence_with_no_span(k
 
 
 def test_none_changes_nothing_and_unknown_modes_are_refused(kiwi):
-    s = _sentence(kiwi, "충전기가 금방 뜨거워져요")
+    s = one_sentence(kiwi, "충전기가 금방 뜨거워져요")
     labels = bio_labels(s, {"충전기": "ASP"})
     assert fill_opinion_labels(s.forms, s.tags, s.starts, s.lens, labels, NEG, "none", 0.0)[0] == labels
     with pytest.raises(ValueError, match="opinion_fill"):
@@ -137,7 +132,7 @@ def model():
     return load_tagger(None, threads=1)
 
 
-def test_tagger_fill_equals_fusing_and_filling_every_sentence(kiwi, model):
+def test_tagger_fill_equals_fusing_and_filling_everyone_sentence(kiwi, model):
     """The fast path (only sentences with a model span or a confident sentiment are decoded) loses
     nothing against running the fusion and the fill over every sentence."""
     lexicon = fusion_lexicon(None, domain_path("commerce"))
