@@ -110,8 +110,6 @@ def _bound_copula(forms, tags, first: int, i: int) -> bool:
     return False
 
 
-
-
 def governing_predicate(forms, tags, starts, lens, free, lo: int, hi: int,
                         guarded: bool = False) -> tuple[int, int] | None:
     """(first, last) morphemes of the predicate that judges the aspect before ``lo``: the first
