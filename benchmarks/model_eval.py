@@ -49,6 +49,7 @@ def main() -> None:
     from voc_pipeline.models.evaluate import (
         _short,
         danawa_frame,
+        nsmc_heldout_balanced,
         record_pass_config,
         sentiment_metrics,
         span_eval,
@@ -88,10 +89,7 @@ def main() -> None:
         print(key, res[key], flush=True)
 
     # NSMC held-out movies, balanced (same construction as the training report)
-    nsmc = load_training_file(data_dir / "nsmc/nsmc_dev.parquet")
-    nsmc = nsmc[(group_split(nsmc["group"].tolist(), salt=salt) == "test") & nsmc["label"].isin(["neg", "pos"])]
-    nsmc = nsmc.assign(label_id=nsmc["label"].map(LABEL2ID)).reset_index(drop=True)
-    nsmc = pd.concat([g.sample(min(len(g), 5000), random_state=seed) for _, g in nsmc.groupby("label_id")])
+    nsmc = nsmc_heldout_balanced(data_dir, seed, salt)
     score(nsmc["text"], nsmc["label_id"], [0, 2], "nsmc_heldout_balanced")
     score_records(nsmc["text"], nsmc["label_id"], [0, 2], "nsmc_heldout_balanced_record")
     res["nsmc_tfidf_baseline"] = res.pop("nsmc_heldout_balanced_baseline", None)

@@ -319,6 +319,17 @@ def danawa_frame(path: str | Path) -> pd.DataFrame:
     return d
 
 
+def nsmc_heldout_balanced(data_dir: str | Path, seed: int = 13, salt: str = "voc-v0") -> pd.DataFrame:
+    """The model card's NSMC held-out sample: neg/pos reviews of movies in the ``salt`` test split,
+    5,000 of each (``seed``), as the training report and ``benchmarks/model_eval.py`` score it."""
+    from voc_pipeline.models.corpus import group_split, load_training_file
+
+    nsmc = load_training_file(Path(data_dir) / "nsmc/nsmc_dev.parquet")
+    nsmc = nsmc[(group_split(nsmc["group"].tolist(), salt=salt) == "test") & nsmc["label"].isin(["neg", "pos"])]
+    nsmc = nsmc.assign(label_id=nsmc["label"].map(LABEL2ID)).reset_index(drop=True)
+    return pd.concat([g.sample(min(len(g), 5000), random_state=seed) for _, g in nsmc.groupby("label_id")])
+
+
 # ----------------------------------------------------------------------------- spans
 
 
