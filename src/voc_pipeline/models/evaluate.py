@@ -333,25 +333,6 @@ def nsmc_heldout_balanced(data_dir: str | Path, seed: int = 13, salt: str = "voc
 # ----------------------------------------------------------------------------- spans
 
 
-def _bio_to_spans(labels: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> list[tuple[int, int, str]]:
-    spans = []
-    cur = None
-    for lab, s, e in zip(labels, starts, ends, strict=True):
-        if lab.startswith("B-") or (lab.startswith("I-") and (cur is None or cur[2] != lab[2:])):
-            if cur:
-                spans.append(tuple(cur))
-            cur = [s, e, lab[2:]]
-        elif lab.startswith("I-") and cur is not None:
-            cur[1] = e
-        else:
-            if cur:
-                spans.append(tuple(cur))
-            cur = None
-    if cur:
-        spans.append(tuple(cur))
-    return spans
-
-
 def extend_opinions_to_word(spans, text: str):
     """Opinion spans end where their word ends (늦 -> 늦었어요): the surface a reader quotes."""
     out = []
@@ -497,10 +478,12 @@ def span_sentence_counts(rows: list[dict], toks, pred_labels, domain_yaml=None) 
     """Each sentence's span counts, what ``_span_scores`` sums: ``asp`` / ``opn`` / ``all`` ->
     (tp overlap, tp exact, pred, gold); with ``domain_yaml``, ``stage`` -> (tp, pred, gold).
     Per sentence so that a paired bootstrap (``paired_f1_bootstrap``) resamples sentences."""
+    from voc_pipeline.stages._tag.fusion import _bio_spans  # the BIO walk the tag stage decodes with
+
     kw = stage_map(domain_yaml) if domain_yaml else {}
     out = []
     for r, ts, labs in zip(rows, toks, pred_labels, strict=True):
-        pred = _bio_to_spans(labs, [t.start for t in ts], [t.start + t.len for t in ts])
+        pred = [(ts[a].start, ts[b - 1].start + ts[b - 1].len, kind) for kind, a, b in _bio_spans(labs)]
         pred = extend_opinions_to_word(pred, r["text"])
         gold = []
         for m in r.get("mentions") or []:
