@@ -16,7 +16,8 @@ the counts ``span_eval`` sums). Prints both models' figures and a paired bootstr
 (overlap) and mention pair / opinion F1, and mention pair / opinion precision (the F1 of (tp, pred,
 pred)). ``--a-pairing``/``--b-pairing`` and ``--a-opinion-fill``/``--b-opinion-fill`` (with
 ``--a-opinion-fill-confidence``/``--b-…``) set each side's pairing and opinion fill (default: ``--pairing``
-and the config's fill). The card figures of each model are ``span_eval``'s.
+and the config's fill); ``--a-opinion-polarity``/``--b-opinion-polarity`` each side's opinion polarity
+(``model.opinion_polarity``; default: the config's). The card figures of each model are ``span_eval``'s.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def main() -> int:
         ap.add_argument(f"--{side}-opinion-fill", default=None, help=f"side {side.upper()}'s opinion fill "
                         "(default: the config's model.opinion_fill)")
         ap.add_argument(f"--{side}-opinion-fill-confidence", type=float, default=None)
+        ap.add_argument(f"--{side}-opinion-polarity", default=None, help=f"side {side.upper()}'s opinion "
+                        "polarity (default: the config's model.opinion_polarity)")
     ap.add_argument("--resamples", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None)
@@ -63,10 +66,12 @@ def main() -> int:
         pairing = getattr(args, f"{k}_pairing") or args.pairing
         fill = getattr(args, f"{k}_opinion_fill")
         tau = getattr(args, f"{k}_opinion_fill_confidence")
-        labels = span_labels(toks, getattr(args, k), dom, [args.fusion], fill, tau)[args.fusion]
+        polarity = getattr(args, f"{k}_opinion_polarity")
+        labels = span_labels(toks, getattr(args, k), dom, [args.fusion], fill, tau, polarity)[args.fusion]
         spans = span_sentence_counts(rows, toks, labels, dom)
         mentions = mention_sentence_counts(rows, toks, labels, dom, pairing)
-        settings[k] = {"model": getattr(args, k), "pairing": pairing, "opinion_fill": fill, "opinion_fill_confidence": tau}
+        settings[k] = {"model": getattr(args, k), "pairing": pairing, "opinion_fill": fill, "opinion_fill_confidence": tau,
+                       "opinion_polarity": polarity}
         counts[k] = {
             **{f"span_{key}": [(c[key][0], c[key][2], c[key][3]) for c in spans] for key in ("all", "asp", "opn")},
             **{f"mention_{key}": [(c[key], c["pred"], c["gold"]) for c in mentions] for key in ("pair", "opinion")},

@@ -146,7 +146,7 @@ def evaluate(
         res["spans"] = span_eval(spans, str(model) if model else None, dom, fusion=fusion)
         if fusion != "model" or fill != "none":
             res["spans_model_only"] = span_eval(spans, str(model) if model else None, dom, fusion="model",
-                                                opinion_fill="none")
+                                                opinion_fill="none", opinion_polarity="none")
         res["spans_lexicon_only"] = span_eval(spans, None, dom, lexicon_only=True)
     if as_json:
         typer.echo(json.dumps(res, ensure_ascii=False))

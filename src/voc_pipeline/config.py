@@ -116,6 +116,15 @@ class ModelConfig(_Strict):
         default=0.5, ge=0.0, le=1.0,
         description="the sentence sentiment probability (neg or pos) at or above which opinion_fill acts (0.5: "
                     "chosen with predicate_subject on data/dev, docs/model.md 'Opinion fill')")
+    opinion_polarity: Literal["none", "lexicon", "lexicon_negation", "lexicon_contrast"] = Field(
+        default="none",
+        description="an opinion's polarity (pain/praise) from its own words, over the model's span label and "
+                    "the fill's sentence polarity: none = as labelled; lexicon = an opinion the polarity lexicon "
+                    "knows takes its polarity (with 안/못, -지 않다, 없다 after a noun, and a negating prefix "
+                    "불/부/무/비/미: 부정확하다 -> pain); lexicon_negation = lexicon, and a negated predicate it does "
+                    "not know is pain (안 와요, 빠지질 않아요); lexicon_contrast = lexicon_negation, and a fill "
+                    "opinion after -지만/-는데 takes the opposite of the opinion before it (stages/tag.py "
+                    "OPINION_POLARITIES; docs/model.md 'Opinion polarity')")
 
 
 class PrivacyConfig(_Strict):

@@ -158,6 +158,7 @@ class Stages:
                                  span_pairing=config.model.span_pairing,
                                  opinion_fill=config.model.opinion_fill,
                                  opinion_fill_confidence=config.model.opinion_fill_confidence,
+                                 opinion_polarity=config.model.opinion_polarity,
                                  domain_yaml=domain_path(config.domain, config.base_dir))
         self.model_info = ({"id": self.model.model_id, "hash": self.model.model_hash,
                             "backend": self.model.backend_name} if self.model is not None else None)

@@ -391,7 +391,8 @@ def _stage_of(text: str, kw: dict[str, str]) -> str | None:
 
 def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Path | None = None,
               lexicon_only: bool = False, fusion: str | Sequence[str] = "model", pairing: str | None = None,
-              opinion_fill: str | None = None, opinion_fill_confidence: float | None = None) -> dict:
+              opinion_fill: str | None = None, opinion_fill_confidence: float | None = None,
+              opinion_polarity: str | None = None) -> dict:
     """Span F1 (aspect, opinion+polarity; overlap and exact) and stage F1 on hand-labelled sentences,
     and the mention-level score (``mentions``: ``mention_scores``).
 
@@ -404,6 +405,8 @@ def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Pat
     OPINION_FILLS``, ``fill_opinion_labels``, with the model's sentence sentiment: the run's
     ``model.opinion_fill`` / ``model.opinion_fill_confidence``; None = the config default), on every
     fusion mode scored; not under ``lexicon_only`` (no sentence sentiment there).
+    ``opinion_polarity``: how opinion spans' polarity is set after the fill (``stages.tag.OPINION_POLARITIES``,
+    ``set_opinion_polarity``; the run's ``model.opinion_polarity``; None = the config default).
     """
     from voc_pipeline.config import ModelConfig
     from voc_pipeline.models.weak import Lexicon, weak_spans
@@ -420,9 +423,11 @@ def span_eval(path: str | Path, model: str | None = None, domain_yaml: str | Pat
         return {**_span_scores(rows, toks, labels, domain_yaml),
                 "mentions": mention_scores(rows, toks, labels, domain_yaml, pairing)}
     fill, tau = opinion_fill_settings(opinion_fill, opinion_fill_confidence)
-    labels = span_labels(toks, model, domain_yaml, modes, fill, tau)
+    polarity = opinion_polarity or ModelConfig().opinion_polarity
+    labels = span_labels(toks, model, domain_yaml, modes, fill, tau, polarity)
     results = {mode: {**_span_scores(rows, toks, labels[mode], domain_yaml), "fusion": mode,
                       **({"opinion_fill": fill, "opinion_fill_confidence": tau} if fill != "none" else {}),
+                      **({"opinion_polarity": polarity} if polarity != "none" else {}),
                       "mentions": mention_scores(rows, toks, labels[mode], domain_yaml, pairing)} for mode in modes}
     return results[modes[0]] if isinstance(fusion, str) else results
 
@@ -448,30 +453,46 @@ def opinion_fill_settings(opinion_fill: str | None = None, confidence: float | N
 
 
 def span_labels(toks, model: str | None, domain_yaml: str | Path | None, modes: Sequence[str],
-                opinion_fill: str | None = None, opinion_fill_confidence: float | None = None) -> dict[str, list]:
+                opinion_fill: str | None = None, opinion_fill_confidence: float | None = None,
+                opinion_polarity: str | None = None) -> dict[str, list]:
     """{fusion mode: each sentence's BIO labels} from one model pass, fused with the lexicon as the
     pipeline does (``stages.tag.fuse_span_labels``; the lexicon: ``fusion_lexicon``), then the opinion
-    fill (``stages.tag.fill_opinion_labels`` with the model's sentence sentiment; None = the config's)."""
+    fill (``stages.tag.fill_opinion_labels`` with the model's sentence sentiment; None = the config's),
+    then the opinion polarity (``stages.tag.set_opinion_polarity``; None = the config's)."""
+    from voc_pipeline.config import ModelConfig
     from voc_pipeline.models.tagger import load_tagger
     from voc_pipeline.models.weak import weak_spans
-    from voc_pipeline.stages.tag import fill_opinion_labels, fuse_span_labels, fusion_lexicon
+    from voc_pipeline.stages.tag import (
+        OPINION_POLARITIES,
+        fill_opinion_labels,
+        fuse_span_labels,
+        fusion_lexicon,
+        set_opinion_polarity,
+    )
 
     morphs = [[(t.form, t.tag) for t in ts] for ts in toks]
     tagger = load_tagger(model)
     out = tagger.predict(morphs)
     model_labels = out.span_labels
-    lex = fusion_lexicon(tagger.path, domain_yaml) if set(modes) != {"model"} else None
-    lexicon_labels = [weak_spans(m, lex) for m in morphs] if lex is not None else None
+    polarity = opinion_polarity or ModelConfig().opinion_polarity
+    if polarity not in OPINION_POLARITIES:
+        raise ValueError(f"opinion_polarity must be one of {', '.join(OPINION_POLARITIES)}, not {polarity!r}")
+    lex = fusion_lexicon(tagger.path, domain_yaml) if set(modes) != {"model"} or polarity != "none" else None
+    lexicon_labels = [weak_spans(m, lex) for m in morphs] if set(modes) != {"model"} else None
     labels = {mode: model_labels if mode == "model" else
               [fuse_span_labels(ml, ll, mode)[0] for ml, ll in zip(model_labels, lexicon_labels, strict=True)]
               for mode in modes}
     fill, tau = opinion_fill_settings(opinion_fill, opinion_fill_confidence)
-    if fill == "none":
+    if fill == "none" and polarity == "none":
         return labels
     probs = np.asarray(out.sentiment, dtype="float64")
     cols = [([t.form for t in ts], [t.tag for t in ts], [t.start for t in ts], [t.len for t in ts]) for ts in toks]
-    return {mode: [fill_opinion_labels(*c, labs, p, fill, tau)[0] for c, labs, p in zip(cols, ls, probs, strict=True)]
-            for mode, ls in labels.items()}
+    filled = {mode: [fill_opinion_labels(*c, labs, p, fill, tau)[0] for c, labs, p in zip(cols, ls, probs, strict=True)]
+              for mode, ls in labels.items()} if fill != "none" else labels
+    if polarity == "none":
+        return filled
+    return {mode: [set_opinion_polarity(c[0], c[1], f, lex, polarity, b)
+                   for c, f, b in zip(cols, filled[mode], labels[mode], strict=True)] for mode in modes}
 
 
 def span_sentence_counts(rows: list[dict], toks, pred_labels, domain_yaml=None) -> list[dict]:

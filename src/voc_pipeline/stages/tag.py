@@ -32,15 +32,16 @@ from voc_pipeline.stages._tag.opinion_fill import (
     confident_sentences,
     fill_opinion_labels,
 )
+from voc_pipeline.stages._tag.polarity import OPINION_POLARITIES, lexical_polarity, set_opinion_polarity
 
 #: the tag stage's public names; the span fusion, the opinion fill and mention building live in
 #: ``stages._tag`` (one module each) and are re-exported here
 __all__ = [
     "CONTENTLESS_ADVERBS", "CONTENTLESS_OPINIONS", "FILL_CONFIDENCE", "LEXICON_CONFIDENCE", "MENTION_FRAME_COLUMNS",
-    "OPINION_FILLS", "OPINION_FILL_CONFIDENCE", "RECORD_PASSES", "SPAN_FUSIONS", "SPAN_PAIRINGS", "STOP_ASPECT_NOUNS",
+    "OPINION_FILLS", "OPINION_FILL_CONFIDENCE", "OPINION_POLARITIES", "RECORD_PASSES", "SPAN_FUSIONS", "SPAN_PAIRINGS", "STOP_ASPECT_NOUNS",
     "Tagger", "confident_sentences", "decode_spans", "fill_opinion_labels", "fuse_span_labels", "fusion_lexicon",
-    "is_contentless_opinion", "mentions_for_sentence", "record_probabilities", "record_sentiment",
-    "sentence_mentions", "temper",
+    "is_contentless_opinion", "lexical_polarity", "mentions_for_sentence", "record_probabilities", "record_sentiment",
+    "sentence_mentions", "set_opinion_polarity", "temper",
 ]
 
 #: how records.sentiment comes from the model (config ``model.record_pass``): ``mean`` = the
@@ -68,7 +69,7 @@ class Tagger:
 
     def __init__(self, model, record_pass: str = "mean", span_fusion: str = "model", lexicon=None,
                  domain_yaml=None, span_pairing: str = "nearest", opinion_fill: str = "none",
-                 opinion_fill_confidence: float = OPINION_FILL_CONFIDENCE) -> None:
+                 opinion_fill_confidence: float = OPINION_FILL_CONFIDENCE, opinion_polarity: str = "none") -> None:
         if record_pass not in RECORD_PASSES:
             raise ValueError(f"record_pass must be one of {', '.join(RECORD_PASSES)}, not {record_pass!r}")
         if span_fusion not in SPAN_FUSIONS:
@@ -77,14 +78,18 @@ class Tagger:
             raise ValueError(f"span_pairing must be one of {', '.join(SPAN_PAIRINGS)}, not {span_pairing!r}")
         if opinion_fill not in OPINION_FILLS:
             raise ValueError(f"opinion_fill must be one of {', '.join(OPINION_FILLS)}, not {opinion_fill!r}")
+        if opinion_polarity not in OPINION_POLARITIES:
+            raise ValueError(f"opinion_polarity must be one of {', '.join(OPINION_POLARITIES)}, "
+                             f"not {opinion_polarity!r}")
         self.model = model
+        self.opinion_polarity = opinion_polarity
         self.opinion_fill = opinion_fill
         self.opinion_fill_confidence = float(opinion_fill_confidence)
         self.span_pairing = span_pairing
         self.record_pass = record_pass
         self.span_fusion = span_fusion
         self.lexicon = lexicon
-        if span_fusion != "model" and lexicon is None:
+        if (span_fusion != "model" or opinion_polarity != "none") and lexicon is None:
             self.lexicon = fusion_lexicon(getattr(model, "path", None), domain_yaml)
 
     def __call__(self, sentences: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -125,9 +130,12 @@ class Tagger:
                 if fusion != "model":
                     lexicon_labels = weak_spans(list(zip(forms, tags, strict=True)), self.lexicon)
                     labels, confidence = fuse_span_labels(labels, lexicon_labels, fusion, confidence)
+                before = labels
                 if fill != "none":
                     labels, confidence = fill_opinion_labels(forms, tags, starts, lens, labels, probs[i], fill,
                                                              self.opinion_fill_confidence, confidence)
+                if self.opinion_polarity != "none":
+                    labels = set_opinion_polarity(forms, tags, labels, self.lexicon, self.opinion_polarity, before)
                 rows.extend(mentions_for_sentence(rid, idx, forms, tags, lemmas, starts, lens, labels, confidence,
                                                   self.span_pairing))
         return sentences, pd.DataFrame(rows, columns=MENTION_FRAME_COLUMNS)
