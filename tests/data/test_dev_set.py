@@ -12,6 +12,8 @@ from tests.data.script_loading import load_script
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "data" / "dev" / "commerce_dev.jsonl"
 REVIEWS_DEV = ROOT / "data" / "dev" / "commerce_reviews_dev.jsonl"
+REVIEWS_DEV2 = ROOT / "data" / "dev" / "commerce_reviews_dev2.jsonl"
+SPANS_DEV = ROOT / "data" / "dev" / "commerce_spans_dev.jsonl"
 EVAL_DIR = ROOT / "data" / "eval"
 
 
@@ -27,7 +29,8 @@ def _norm(text: str) -> str:
     return "".join(text.split())
 
 
-@pytest.mark.parametrize(("path", "prefix", "minimum"), [(DEV, "cd", 400), (REVIEWS_DEV, "crd", 200)])
+@pytest.mark.parametrize(("path", "prefix", "minimum"),
+                         [(DEV, "cd", 400), (REVIEWS_DEV, "crd", 200), (REVIEWS_DEV2, "crd2", 240)])
 def test_schema_ids_and_labels(path: Path, prefix: str, minimum: int) -> None:
     rows = _rows(path)
     assert len(rows) >= minimum
@@ -40,7 +43,7 @@ def test_schema_ids_and_labels(path: Path, prefix: str, minimum: int) -> None:
     assert len({_norm(r["text"]) for r in rows}) == len(rows), "duplicate text"
 
 
-@pytest.mark.parametrize("path", [DEV, REVIEWS_DEV])
+@pytest.mark.parametrize("path", [DEV, REVIEWS_DEV, REVIEWS_DEV2])
 def test_label_shares_are_roughly_40_25_35(path: Path) -> None:
     counts = Counter(r["label"] for r in _rows(path))
     n = sum(counts.values())
@@ -106,9 +109,44 @@ def test_reviews_dev_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
     assert builder.build(builder.SOURCE_REVIEWS, "crd") == _rows(REVIEWS_DEV)
 
 
-# ----------------------------------------------------------------------------- the span dev set
+# ----------------------------------------------------------------------------- the second review-level dev set
 
-SPANS_DEV = ROOT / "data" / "dev" / "commerce_spans_dev.jsonl"
+
+def _record_sentences(rows: list[dict]) -> list[list[str]]:
+    from voc_pipeline.stages.tokenize import KiwiTokenizer
+
+    split = KiwiTokenizer(num_workers=1).sentences([r["text"] for r in rows])
+    return [[s.text for s in sents if s.text.strip()] for sents in split]
+
+
+def test_reviews_dev2_has_1_to_6_kiwi_sentences_per_record() -> None:
+    rows = _rows(REVIEWS_DEV2)
+    counts = {r["id"]: len(sents) for r, sents in zip(rows, _record_sentences(rows), strict=True)}
+    assert {k: v for k, v in counts.items() if not 1 <= v <= 6} == {}
+    assert sum(v >= 2 for v in counts.values()) >= 0.6 * len(rows), "mostly multi-sentence records"
+
+
+def test_no_reviews_dev2_text_or_sentence_equals_an_eval_or_other_dev_text() -> None:
+    """Neither a record of the second review set nor one of its Kiwi sentences may be an evaluation
+    text, a sentence of an evaluation review, a line of the other dev sets or a sentence of the first
+    review set (that set is spent; the new one must not share text with it)."""
+    rows = _rows(REVIEWS_DEV2)
+    eval_reviews = _rows(EVAL_DIR / "commerce_reviews.jsonl")
+    reviews_dev = _rows(REVIEWS_DEV)
+    forbidden = _eval_texts() | {_norm(r["text"]) for p in (DEV, REVIEWS_DEV, SPANS_DEV) for r in _rows(p)}
+    forbidden |= {_norm(s) for sents in _record_sentences(eval_reviews + reviews_dev) for s in sents}
+    assert len(forbidden) > 2000
+    assert [r["id"] for r in rows if _norm(r["text"]) in forbidden] == []
+    shared = [(r["id"], s) for r, sents in zip(rows, _record_sentences(rows), strict=True) for s in sents
+              if _norm(s) in forbidden]
+    assert shared == []
+
+
+def test_reviews_dev2_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
+    assert builder.build(builder.SOURCE_REVIEWS2, "crd2") == _rows(REVIEWS_DEV2)
+
+
+# ----------------------------------------------------------------------------- the span dev set
 
 
 def test_spans_dev_is_valid_by_the_eval_checker() -> None:
