@@ -9,24 +9,30 @@ OUT="${1:-checkpoints/default}"
 shift || true
 PY="${PYTHON:-.venv/bin/python}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
+MLM="${MLM_DIR:-checkpoints/mlm-fast}"
 
+# step 1: masked-LM pretraining of the encoder on the train split of NSMC + KOTE (18,000 steps, ~4 epochs;
+# 68 min on 2 cores). It resumes from $MLM/checkpoints, so a finished MLM_DIR is reused at once.
+"$PY" -m voc_pipeline pretrain --data "$DATA/nsmc/nsmc_dev.parquet" --data "$DATA/kote/kote.parquet" \
+  --out "$MLM" --config fast --max-steps 18000 --batch-size 128 --threads 2 --device cpu \
+  --cache-dir checkpoints/kiwi --seed 13 --model-id voc-mlm-s8
+
+# step 2: the fine-tune from it (three epochs, synthetic version 2, n-gram and commerce heads, static int8 graph)
 "$PY" -m voc_pipeline train \
   --data "$DATA/nsmc/nsmc_dev.parquet" --data "$DATA/kote/kote.parquet" \
-  --out "$OUT" --config fast --seed 13 --epochs 3.0 --max-steps 5000 --batch-size 128 \
-  --synthetic 40000 --max-per-class 150000 --threads 2 --no-extend-endings \
+  --out "$OUT" --config fast --seed 13 --epochs 3.0 --max-steps 9200 --batch-size 128 \
+  --synthetic 40000 --synthetic-version 2 --max-per-class 150000 --threads 2 --no-extend-endings \
   --domain src/voc_pipeline/resources/domains/commerce.yaml \
-  --cache-dir checkpoints/kiwi --model-id voc-fast-v1 \
+  --cache-dir checkpoints/kiwi --model-id voc-fast-v2 --init "$MLM" \
   --commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.25 --commerce-dev-weight 10 "$@"
-# voc-fast-v1: 5,000 steps took 57 min on 2 cores shared with other jobs (+3 min Kiwi/weak labels);
-# expect ~25 min on 2 idle cores. train writes model.int8.onnx (the CPU run path) next to the weights,
-# then fits the n-gram sentence head (ngram_head.npz, ~2-3 min; --no-ngram-head skips it, docs/model.md §5)
-# with variant (c′): a commerce head on the synthetic rows + data/dev/commerce_dev.jsonl (each row ×10, its
-# fusion logits cross-fitted), fusion on calib + those dev rows at share 0.25 (docs/model.md §5, 2026-11-23).
-# The shipped head was fitted on the existing transformer with scripts/ngram_head_experiment.py ... --C 4
-# --commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.25 --commerce-dev-weight 10
-# --reuse-general-head (the general head kept: the same fit train makes on the same split).
-# The previous default (voc-small-v0): --config small --epochs 1.0 --max-steps 1100 --synthetic 30000
-# --max-per-class 80000 --model-id voc-small-v0 (~10 min on 2 idle cores).
+# voc-fast-v2 (2026-11-24, eighth session): pretraining 67.7 min + this step 25.3 min (9,195 steps) on 2 cores.
+# train writes model.int8.onnx (the CPU run path) next to the weights, then fits the n-gram sentence heads
+# (ngram_head.npz, ~2 min; --no-ngram-head skips them, docs/model.md §5) with variant (c′): a commerce head on
+# the synthetic rows + data/dev/commerce_dev.jsonl (each row ×10, its fusion logits cross-fitted), fusion on
+# calib + those dev rows at share 0.25 (docs/model.md §5, 2026-11-23).
+# Earlier defaults: voc-fast-v1 = no pretraining, --max-steps 5000, synthetic version 1, --model-id voc-fast-v1
+# (~25 min on 2 idle cores); voc-small-v0 = --config small --epochs 1.0 --max-steps 1100 --synthetic 30000
+# --max-per-class 80000 (~10 min).
 
 # every figure of the model card (held-out NSMC vs TF-IDF, KOTE, danawa, data/eval, spans, speed)
 "$PY" benchmarks/model_eval.py --model "$OUT"
