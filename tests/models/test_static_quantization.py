@@ -44,7 +44,9 @@ def test_the_shipped_graph_is_static_and_says_so():
     assert {"QuantizeLinear", "DequantizeLinear"} <= ops
     meta = graph_description(graph)
     assert meta["quantization"].startswith("static QDQ")
-    assert "calib split" in meta["calibration"] and "commerce_dev.jsonl" in meta["calibration"]
+    # train calibrates on its own calib split (voc-fast-v1's graph, re-exported by hand, also read
+    # data/dev/commerce_dev.jsonl); the graph names its source either way
+    assert "calib split" in meta["calibration"]
     card = (default_model_dir() / "README.md").read_text(encoding="utf-8")
     assert "static QDQ" in card and "int8 calibration data" in card
 

@@ -117,14 +117,30 @@ def test_fusion_on_the_dev_set_with_the_real_model_keeps_spans_disjoint_and_mode
 
 
 def test_tagger_fill_gives_a_mention_its_aspect(kiwi, model):
-    """Real model, real sentence (from the dev set's kind): 지퍼 is unknown to the model's aspects
-    here, the lexicon (commerce.yaml) knows it; under fill the pain gets its aspect."""
+    """Real sentence (from the dev set's kind), the real model's probabilities, its spans replaced by a
+    model that found only the opinion 고장나다 (what voc-fast-v1 did here): the lexicon (commerce.yaml)
+    knows 지퍼, so under fill the pain gets its aspect, and the model's own opinion is kept."""
     s = _sentences(kiwi, "지퍼가 한 번 쓰고 고장났어요")
-    _, alone = Tagger(model)(s)
-    _, fused = Tagger(model, span_fusion="fill", domain_yaml=domain_path("commerce"))(s)
+    labels = bio_labels(s.iloc[0], {"고장": "NEG", "나": "NEG"})
+
+    class OpinionOnly:
+        path = model.path
+
+        def predict(self, inputs):
+            out = model.predict(inputs)
+            out.labels_of = lambda i: labels
+            out.confidence_of = lambda i: [0.9] * len(labels)
+            out.has_span = lambda: [True]
+            return out
+
+    _, alone = Tagger(OpinionOnly())(s)
+    _, fused = Tagger(OpinionOnly(), span_fusion="fill", domain_yaml=domain_path("commerce"))(s)
     assert list(alone["opinion"]) == list(fused["opinion"]) == ["고장나다"]
     assert alone["aspect"].isna().all()
     assert list(fused["aspect"]) == ["지퍼"]
+    # the embedded model itself: whether or not it finds 지퍼 alone, fill ends with it
+    _, real = Tagger(model, span_fusion="fill", domain_yaml=domain_path("commerce"))(s)
+    assert list(real["aspect"]) == ["지퍼"] and list(real["opinion"]) == ["고장나다"]
 
 
 def test_tagger_fill_decodes_only_sentences_with_a_model_span_and_loses_nothing(kiwi, model, lexicon):
