@@ -1,4 +1,5 @@
-"""Hand-made BIO labels for Kiwi sentences in the tag-stage tests, and one tokenized sentence."""
+"""Hand-made BIO labels for Kiwi sentences in the tag-stage tests, one tokenized sentence, and a real
+model whose span labels are set by the test."""
 
 from __future__ import annotations
 
@@ -19,3 +20,19 @@ def one_sentence(kiwi, text: str):
     """The tokenize stage's row (a namedtuple: forms, tags, lemmas, starts, lens, ...) of a one-sentence text."""
     [s] = list(kiwi(pd.DataFrame({"record_id": ["r0"], "text": [text]})).itertuples())
     return s
+
+
+def with_span_labels(model, labels: list[str], confidence: float = 0.9):
+    """``model`` (a loaded tagger) for one-sentence inputs: its own sentiment, its spans replaced by ``labels``."""
+
+    class SetLabels:
+        path = model.path
+
+        def predict(self, inputs):
+            out = model.predict(inputs)
+            out.labels_of = lambda i: labels
+            out.confidence_of = lambda i: [confidence] * len(labels)
+            out.has_span = lambda: [True]
+            return out
+
+    return SetLabels()

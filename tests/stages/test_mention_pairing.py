@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tests.stages.bio import one_sentence
+from tests.stages.bio import one_sentence, with_span_labels
 
 from voc_pipeline.config import ModelConfig, config_from_dict
 from voc_pipeline.errors import ConfigError
@@ -130,20 +130,9 @@ def test_tagger_pairs_by_its_mode(kiwi):
     sents = kiwi(pd.DataFrame({"record_id": ["r0"], "text": ["배송비가 상품보다 비싸요"]}))
     s = next(sents.itertuples())
     labels = _labels(s, [("배송비", "B-ASP"), ("상품", "B-ASP"), ("비싸", "B-NEG")])
-    real = load_tagger(None, threads=1)
-
-    class Fixed:
-        path = real.path
-
-        def predict(self, inputs):
-            out = real.predict(inputs)
-            out.labels_of = lambda i: labels
-            out.confidence_of = lambda i: [0.9] * len(labels)
-            out.has_span = lambda: [True]
-            return out
-
-    _, near = Tagger(Fixed(), span_pairing="nearest")(sents)
-    _, skip = Tagger(Fixed(), span_pairing="merge_skip_oblique")(sents)
+    fixed = with_span_labels(load_tagger(None, threads=1), labels)
+    _, near = Tagger(fixed, span_pairing="nearest")(sents)
+    _, skip = Tagger(fixed, span_pairing="merge_skip_oblique")(sents)
     assert list(near["aspect"]) == ["상품"] and list(skip["aspect"]) == ["배송비"]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.stages.bio import bio_labels
+from tests.stages.bio import bio_labels, with_span_labels
 
 from voc_pipeline.config import ModelConfig, config_from_dict, domain_path
 from voc_pipeline.errors import ConfigError
@@ -123,18 +123,9 @@ def test_tagger_fill_gives_a_mention_its_aspect(kiwi, model):
     s = _sentences(kiwi, "지퍼가 한 번 쓰고 고장났어요")
     labels = bio_labels(s.iloc[0], {"고장": "NEG", "나": "NEG"})
 
-    class OpinionOnly:
-        path = model.path
-
-        def predict(self, inputs):
-            out = model.predict(inputs)
-            out.labels_of = lambda i: labels
-            out.confidence_of = lambda i: [0.9] * len(labels)
-            out.has_span = lambda: [True]
-            return out
-
-    _, alone = Tagger(OpinionOnly())(s)
-    _, fused = Tagger(OpinionOnly(), span_fusion="fill", domain_yaml=domain_path("commerce"))(s)
+    opinion_only = with_span_labels(model, labels)
+    _, alone = Tagger(opinion_only)(s)
+    _, fused = Tagger(opinion_only, span_fusion="fill", domain_yaml=domain_path("commerce"))(s)
     assert list(alone["opinion"]) == list(fused["opinion"]) == ["고장나다"]
     assert alone["aspect"].isna().all()
     assert list(fused["aspect"]) == ["지퍼"]
