@@ -45,10 +45,11 @@ def main() -> None:
 
     from voc_pipeline.config import ModelConfig, domain_path
     from voc_pipeline.models.card import write_card
-    from voc_pipeline.models.corpus import LABEL2ID, group_split, load_training_file, shared_data_dir
+    from voc_pipeline.models.corpus import LABEL2ID, shared_data_dir
     from voc_pipeline.models.evaluate import (
         _short,
         danawa_frame,
+        kote_heldout,
         nsmc_heldout_balanced,
         record_pass_config,
         sentiment_metrics,
@@ -94,8 +95,7 @@ def main() -> None:
     score_records(nsmc["text"], nsmc["label_id"], [0, 2], "nsmc_heldout_balanced_record")
     res["nsmc_tfidf_baseline"] = res.pop("nsmc_heldout_balanced_baseline", None)
     # KOTE held-out
-    kote = load_training_file(data_dir / "kote/kote.parquet")
-    kote = kote[(group_split(kote["group"].tolist(), salt=salt) == "test") & kote["label"].notna()]
+    kote = kote_heldout(data_dir, salt)
     score(kote["text"], kote["label"].map(LABEL2ID), [0, 1, 2], "kote_heldout_3class", baseline=True)
     # danawa
     dan = danawa_frame(data_dir / "danawa/mouse_reviews.parquet")

@@ -47,8 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval", action="store_true", help="also score data/eval (once, after the gate passed)")
     args = ap.parse_args(argv)
 
-    from voc_pipeline.models.corpus import LABEL2ID, group_split, load_training_file, shared_data_dir
-    from voc_pipeline.models.evaluate import danawa_frame, paired_bootstrap, read_labelled, unit_probabilities
+    from voc_pipeline.models.corpus import LABEL2ID, shared_data_dir
+    from voc_pipeline.models.evaluate import (
+        danawa_frame,
+        kote_heldout,
+        paired_bootstrap,
+        read_labelled,
+        unit_probabilities,
+    )
     from voc_pipeline.models.tagger import default_model_dir, load_tagger
 
     mdir = Path(args.model) if args.model else default_model_dir()
@@ -77,8 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         dan = danawa_frame(data / "danawa/mouse_reviews.parquet")
         compare("danawa_3class", dan["text"].tolist(), dan["label"].map(LABEL2ID).to_numpy())
         salt = json.loads((mdir / "training_report.json").read_text(encoding="utf-8"))["config"].get("split_salt", "voc-v0")
-        kote = load_training_file(data / "kote/kote.parquet")
-        kote = kote[(group_split(kote["group"].tolist(), salt=salt) == "test") & kote["label"].notna()]
+        kote = kote_heldout(data, salt)
         compare("kote_heldout_3class", kote["text"].tolist(), kote["label"].map(LABEL2ID).to_numpy())
     print(json.dumps(out))
     return 0

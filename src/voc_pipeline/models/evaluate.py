@@ -330,6 +330,15 @@ def nsmc_heldout_balanced(data_dir: str | Path, seed: int = 13, salt: str = "voc
     return pd.concat([g.sample(min(len(g), 5000), random_state=seed) for _, g in nsmc.groupby("label_id")])
 
 
+
+def kote_heldout(data_dir: str | Path, salt: str = "voc-v0") -> pd.DataFrame:
+    """The model card's KOTE held-out set: every labelled comment in the ``salt`` test split."""
+    from voc_pipeline.models.corpus import group_split, load_training_file
+
+    kote = load_training_file(Path(data_dir) / "kote/kote.parquet")
+    return kote[(group_split(kote["group"].tolist(), salt=salt) == "test") & kote["label"].notna()]
+
+
 # ----------------------------------------------------------------------------- spans
 
 
@@ -463,7 +472,6 @@ def span_labels(toks, model: str | None, domain_yaml: str | Path | None, modes: 
     from voc_pipeline.models.tagger import load_tagger
     from voc_pipeline.models.weak import weak_spans
     from voc_pipeline.stages.tag import (
-        OPINION_POLARITIES,
         fill_opinion_labels,
         fuse_span_labels,
         fusion_lexicon,
@@ -474,9 +482,7 @@ def span_labels(toks, model: str | None, domain_yaml: str | Path | None, modes: 
     tagger = load_tagger(model)
     out = tagger.predict(morphs)
     model_labels = out.span_labels
-    polarity = opinion_polarity or ModelConfig().opinion_polarity
-    if polarity not in OPINION_POLARITIES:
-        raise ValueError(f"opinion_polarity must be one of {', '.join(OPINION_POLARITIES)}, not {polarity!r}")
+    polarity = opinion_polarity or ModelConfig().opinion_polarity   # set_opinion_polarity checks it
     lex = fusion_lexicon(tagger.path, domain_yaml) if set(modes) != {"model"} or polarity != "none" else None
     lexicon_labels = [weak_spans(m, lex) for m in morphs] if set(modes) != {"model"} else None
     labels = {mode: model_labels if mode == "model" else
