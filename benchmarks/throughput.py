@@ -16,8 +16,12 @@ realistic CSV export by benchmarks/export.py) and the same cores for every measu
                 commit, report); peak RSS from the OS (getrusage of the child) and the process
                 tree sampled with psutil
   model alone   ``Tagger.predict`` over the Kiwi sentences of the texts, all cores
+  (c0) with ``--null-model``: (c) again with the network's forward pass replaced by constant logits
+                (benchmarks/null_model_run.py): what the pipeline costs around the model, so c0/a is
+                the ceiling of c/a on this machine for any model, however fast
 
-Prints records/s of each, c/a, c/b and peak RSS of (c); ``--json FILE`` writes them.
+Prints records/s of each, c/a, c/b, peak RSS and CPU seconds (user + sys) of (c); ``--json FILE``
+writes them.
 """
 
 from __future__ import annotations
@@ -136,12 +140,14 @@ def naive(model: str | None, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - t)
 
 
-def run_pipeline_cli(config: Path, out: Path, workers: int, engine: str) -> dict:
+def run_pipeline_cli(config: Path, out: Path, workers: int, engine: str, null_model: bool = False) -> dict:
     import psutil
 
     env = dict(os.environ, VOC_PIPELINE_SECRET=os.environ.get("VOC_PIPELINE_SECRET", "benchmark-secret"))
-    cmd = [sys.executable, "-m", "voc_pipeline", "run", "--config", str(config), "--output", str(out),
+    entry = [str(Path(__file__).resolve().parent / "null_model_run.py")] if null_model else ["-m", "voc_pipeline"]
+    cmd = [sys.executable, *entry, "run", "--config", str(config), "--output", str(out),
            "--workers", str(workers), "--engine", engine]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     tree_peak = 0
     done = threading.Event()
     t = time.perf_counter()
@@ -169,9 +175,11 @@ def run_pipeline_cli(config: Path, out: Path, workers: int, engine: str) -> dict
     if proc.returncode != 0:
         raise SystemExit(f"voc-pipeline run failed ({proc.returncode}):\n{stderr[-3000:]}")
     # ru_maxrss of waited-for children: the OS high-water mark of the largest child process (KiB on Linux)
-    maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    maxrss = after.ru_maxrss * 1024
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     manifest = json.loads(sorted((out / "runs").glob("*.json"))[-1].read_text(encoding="utf-8"))
-    return {"wall_s": wall, "peak_rss_bytes": maxrss, "peak_tree_rss_bytes": tree_peak,
+    return {"wall_s": wall, "peak_rss_bytes": maxrss, "peak_tree_rss_bytes": tree_peak, "cpu_s": cpu_s,
             "timings_s": manifest.get("timings_s", {}), "records": manifest["counts"]["records"],
             "model": manifest.get("model", {}), "engine": manifest.get("engine", {})}
 
@@ -198,6 +206,8 @@ def main() -> None:
     ap.add_argument("--skip-floor", action="store_true")
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--skip-model", action="store_true")
+    ap.add_argument("--null-model", action="store_true",
+                    help="also run (c) with constant logits in place of the network (c0): the ceiling of c/a")
     ap.add_argument("--weeks", type=int, default=4,
                     help="ISO weeks the export's timestamps spread over (1: one period, aggregation's worst case)")
     ap.add_argument("--workdir", default=None, help="where the export and output go (default: a temp dir)")
@@ -217,13 +227,22 @@ def main() -> None:
     result["pipeline"] = {**c, "records_per_s": args.records / c["wall_s"]}
     print(f"(c) voc-pipeline run : {args.records / c['wall_s']:9,.0f} records/s  "
           f"({c['wall_s']:.1f} s; peak RSS {c['peak_rss_bytes'] / 2**20:,.0f} MiB, "
-          f"tree {c['peak_tree_rss_bytes'] / 2**20:,.0f} MiB)  engine {c['engine']}  timings {c['timings_s']}",
-          flush=True)
+          f"tree {c['peak_tree_rss_bytes'] / 2**20:,.0f} MiB; CPU {c['cpu_s']:.1f} s)  engine {c['engine']}  "
+          f"timings {c['timings_s']}", flush=True)
+    if args.null_model:   # after (c): RUSAGE_CHILDREN's peak RSS above is (c)'s alone
+        c0 = run_pipeline_cli(config, work / "out-null-model", args.workers, args.engine, null_model=True)
+        c0.pop("peak_rss_bytes")   # RUSAGE_CHILDREN keeps the largest child so far: not this run's own
+        result["pipeline_null_model"] = {**c0, "records_per_s": args.records / c0["wall_s"]}
+        print(f"(c0) run, null model : {args.records / c0['wall_s']:9,.0f} records/s  ({c0['wall_s']:.1f} s; "
+              f"CPU {c0['cpu_s']:.1f} s)  timings {c0['timings_s']}", flush=True)
     if not args.skip_floor:
         a = floor(texts, args.workers)
         result["floor_records_per_s"] = a
         print(f"(a) Kiwi tokenize    : {a:9,.0f} records/s   c/a = {result['pipeline']['records_per_s'] / a:.2f}",
               flush=True)
+        if args.null_model:
+            print(f"    c0/a = {result['pipeline_null_model']['records_per_s'] / a:.2f} (the ceiling of c/a: "
+                  f"the pipeline around a model that costs nothing)", flush=True)
     if not args.skip_model:
         m = model_alone(args.model, texts, args.workers, args.batch_size)
         result["model_alone"] = m
