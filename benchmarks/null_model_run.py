@@ -30,13 +30,18 @@ def constant_forward(self, enc: dict[str, np.ndarray]) -> tuple[np.ndarray, np.n
     return sentiment, span
 
 
-def main() -> None:
+def patch() -> None:
     onnx_backend.OnnxBackend.forward = constant_forward
     tagger.TorchBackend.forward = constant_forward
+
+
+# ``--engine processes`` spawns its workers, which import this file as ``__mp_main__``: patching at
+# import time (as a script or a spawned worker's main module, never when a test imports it) puts the
+# constant forward pass into every worker too.
+if __name__ in {"__main__", "__mp_main__"}:
+    patch()
+
+if __name__ == "__main__":
     from voc_pipeline.cli import app
 
     app(prog_name="voc-pipeline")
-
-
-if __name__ == "__main__":
-    main()
