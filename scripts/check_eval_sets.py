@@ -19,6 +19,7 @@ SENTIMENTS = ("neg", "neu", "pos")
 POLARITIES = ("pain", "praise")
 
 MIN_SPAN_SENTENCES = 320
+MIN_SPAN2_SENTENCES = 300  # commerce_spans2.jsonl, the second independent span test set
 MIN_PER_STAGE = 20
 MIN_REVIEWS = 300
 MIN_MULTI_SHARE = 0.10  # target ~15 %
@@ -101,7 +102,7 @@ def _report_duplicates(path: Path, ids: Counter, texts: Counter, errors: list[st
                 errors.append(f"{path.name}: duplicate {label} {value!r} ({count}x)")
 
 
-def check_spans(path: Path) -> tuple[list[str], dict]:
+def check_spans(path: Path, min_sentences: int = MIN_SPAN_SENTENCES) -> tuple[list[str], dict]:
     errors: list[str] = []
     rows = _read_jsonl(path, errors)
     ids: Counter[str] = Counter()
@@ -165,8 +166,8 @@ def check_spans(path: Path) -> tuple[list[str], dict]:
             stage_sentences[stage] += 1
     _report_duplicates(path, ids, texts, errors)
     total = len(rows)
-    if total < MIN_SPAN_SENTENCES:
-        errors.append(f"{path.name}: {total} sentences < {MIN_SPAN_SENTENCES}")
+    if total < min_sentences:
+        errors.append(f"{path.name}: {total} sentences < {min_sentences}")
     for stage in STAGES:
         if stage_sentences[stage] < MIN_PER_STAGE:
             errors.append(
@@ -238,7 +239,7 @@ def check_reviews(path: Path) -> tuple[list[str], dict]:
 
 
 def cross_check(spans: Path, reviews: Path) -> list[str]:
-    """The two sets must not share a text (each is an independent test)."""
+    """Two sets must not share a text (each is an independent test)."""
 
     def texts(path: Path) -> set[str]:
         if not path.is_file():
@@ -251,18 +252,26 @@ def cross_check(spans: Path, reviews: Path) -> list[str]:
         shared = texts(spans) & texts(reviews)
     except (json.JSONDecodeError, KeyError, TypeError):
         return []
-    return [f"text in both sets: {t!r}" for t in sorted(shared)]
+    return [f"text in both {spans.name} and {reviews.name}: {t!r}" for t in sorted(shared)]
 
 
 def check_all(eval_dir: Path) -> tuple[list[str], dict]:
     span_errors, span_stats = check_spans(eval_dir / "commerce_spans.jsonl")
     review_errors, review_stats = check_reviews(eval_dir / "commerce_reviews.jsonl")
+    span2_errors, span2_stats = check_spans(eval_dir / "commerce_spans2.jsonl", MIN_SPAN2_SENTENCES)
     errors = (
         span_errors
         + review_errors
+        + span2_errors
         + cross_check(eval_dir / "commerce_spans.jsonl", eval_dir / "commerce_reviews.jsonl")
+        + cross_check(eval_dir / "commerce_spans2.jsonl", eval_dir / "commerce_spans.jsonl")
+        + cross_check(eval_dir / "commerce_spans2.jsonl", eval_dir / "commerce_reviews.jsonl")
     )
-    return errors, {"commerce_spans": span_stats, "commerce_reviews": review_stats}
+    return errors, {
+        "commerce_spans": span_stats,
+        "commerce_reviews": review_stats,
+        "commerce_spans2": span2_stats,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,8 @@ hand (see data/eval/README.md for the markup and the annotation rules). Run from
 
     .venv/bin/python data/eval/build_eval_sets.py
 
-It rewrites data/eval/commerce_spans.jsonl and data/eval/commerce_reviews.jsonl deterministically.
+It rewrites data/eval/commerce_spans.jsonl and data/eval/commerce_reviews.jsonl (from source/) and
+data/eval/commerce_spans2.jsonl (from source_spans2/, ids cs2-NNNN) deterministically.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "source"
+SOURCE2 = HERE / "source_spans2"
 
 SENTIMENTS = {"N": "neg", "U": "neu", "P": "pos"}
 POLARITIES = {"-": "pain", "+": "praise"}
@@ -91,8 +93,8 @@ def parse_span_line(body: str, where: str) -> tuple[str, list[dict]]:
     return text, mentions
 
 
-def source_lines(pattern: str):
-    for path in sorted(SOURCE.glob(pattern)):
+def source_lines(pattern: str, source: Path = SOURCE):
+    for path in sorted(source.glob(pattern)):
         for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             line = raw.strip()
             if not line or line.startswith("//"):
@@ -100,9 +102,9 @@ def source_lines(pattern: str):
             yield f"{path.name}:{lineno}", line
 
 
-def build_spans() -> list[dict]:
+def build_spans(source: Path = SOURCE, prefix: str = "cs") -> list[dict]:
     rows = []
-    for where, line in source_lines("spans_*.txt"):
+    for where, line in source_lines("spans_*.txt", source):
         fields = line.split("|")
         if len(fields) not in (2, 3) or fields[0] not in SENTIMENTS:
             raise AnnotationError(f"{where}: expected 'N|P|U' + '|' + text [+ '|' + tags]: {line!r}")
@@ -115,7 +117,7 @@ def build_spans() -> list[dict]:
             tags.append("implicit_aspect")
         rows.append(
             {
-                "id": f"cs-{len(rows) + 1:04d}",
+                "id": f"{prefix}-{len(rows) + 1:04d}",
                 "text": text,
                 "sentiment": SENTIMENTS[fields[0]],
                 "mentions": mentions,
@@ -123,6 +125,11 @@ def build_spans() -> list[dict]:
             }
         )
     return rows
+
+
+def build_spans2() -> list[dict]:
+    """The second, independent span test set (data/eval/source_spans2/, ids cs2-NNNN)."""
+    return build_spans(SOURCE2, "cs2")
 
 
 def build_reviews() -> list[dict]:
@@ -153,12 +160,17 @@ def main() -> int:
     try:
         spans = build_spans()
         reviews = build_reviews()
+        spans2 = build_spans2()
     except AnnotationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     write_jsonl(HERE / "commerce_spans.jsonl", spans)
     write_jsonl(HERE / "commerce_reviews.jsonl", reviews)
-    print(f"commerce_spans.jsonl: {len(spans)} sentences; commerce_reviews.jsonl: {len(reviews)} reviews")
+    write_jsonl(HERE / "commerce_spans2.jsonl", spans2)
+    print(
+        f"commerce_spans.jsonl: {len(spans)} sentences; commerce_reviews.jsonl: {len(reviews)} reviews; "
+        f"commerce_spans2.jsonl: {len(spans2)} sentences"
+    )
     return 0
 
 

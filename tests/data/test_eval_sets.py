@@ -12,7 +12,6 @@ ROOT = Path(__file__).resolve().parents[2]
 EVAL_DIR = ROOT / "data" / "eval"
 
 
-
 checker = load_script("check_eval_sets", ROOT / "scripts" / "check_eval_sets.py")
 builder = load_script("build_eval_sets", EVAL_DIR / "build_eval_sets.py")
 
@@ -26,10 +25,14 @@ def test_eval_sets_are_valid() -> None:
     assert errors == [], "\n".join(errors)
     assert stats["commerce_spans"]["sentences"] >= 320
     assert stats["commerce_reviews"]["reviews"] >= 300
+    assert stats["commerce_spans2"]["sentences"] >= 300
 
 
-def test_every_stage_has_both_polarities_and_twenty_sentences() -> None:
-    _, stats = checker.check_spans(EVAL_DIR / "commerce_spans.jsonl")
+@pytest.mark.parametrize(("name", "minimum"), [("commerce_spans.jsonl", 320), ("commerce_spans2.jsonl", 300)])
+def test_every_stage_has_both_polarities_and_twenty_sentences(name: str, minimum: int) -> None:
+    errors, stats = checker.check_spans(EVAL_DIR / name, minimum)
+    assert errors == [], "\n".join(errors)
+    assert stats["sentences"] >= minimum
     for stage in checker.STAGES:
         s = stats["stages"][stage]
         assert s["sentences"] >= 20, stage
@@ -39,10 +42,21 @@ def test_every_stage_has_both_polarities_and_twenty_sentences() -> None:
 def test_jsonl_is_rebuilt_exactly_from_the_annotated_sources() -> None:
     assert builder.build_spans() == _rows("commerce_spans.jsonl")
     assert builder.build_reviews() == _rows("commerce_reviews.jsonl")
+    assert builder.build_spans2() == _rows("commerce_spans2.jsonl")
 
 
-def test_offsets_slice_the_text() -> None:
-    for row in _rows("commerce_spans.jsonl"):
+def test_second_span_set_is_independent_of_the_other_sets() -> None:
+    rows = _rows("commerce_spans2.jsonl")
+    assert [r["id"] for r in rows] == [f"cs2-{k:04d}" for k in range(1, len(rows) + 1)]
+    texts = {r["text"] for r in rows}
+    assert len(texts) == len(rows)
+    assert not texts & {r["text"] for r in _rows("commerce_spans.jsonl")}
+    assert not texts & {r["text"] for r in _rows("commerce_reviews.jsonl")}
+
+
+@pytest.mark.parametrize("name", ["commerce_spans.jsonl", "commerce_spans2.jsonl"])
+def test_offsets_slice_the_text(name: str) -> None:
+    for row in _rows(name):
         for m in row["mentions"]:
             assert row["text"][m["opinion_start"] : m["opinion_end"]] == m["opinion"]
             if m["aspect"] is not None:
