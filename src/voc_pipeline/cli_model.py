@@ -76,7 +76,7 @@ def pretrain(
     data: Annotated[list[Path], typer.Option("--data", help="files with a text column (NSMC, KOTE, ...); only their "
                                              "train split (by movie/comment hash) is read; repeatable")],
     out: Annotated[Path, typer.Option("--out", help="output directory, read by `train --init`")],
-    config: Annotated[str, typer.Option("--config", help="encoder preset: fast | small | tiny")] = "fast",
+    config: Annotated[str, typer.Option("--config", help="encoder preset: fast | deep | small | tiny")] = "fast",
     max_steps: Annotated[int, typer.Option(help="optimizer steps (the linear decay ends here)")] = 10000,
     batch_size: Annotated[int, typer.Option(help="texts per batch")] = 128,
     lr: Annotated[float, typer.Option(help="peak learning rate")] = 1e-3,
@@ -88,15 +88,27 @@ def pretrain(
     checkpoint_every: Annotated[int, typer.Option(help="write OUT/checkpoints/last.pt every N steps")] = 500,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="continue from OUT/checkpoints/last.pt")] = True,
     model_id: Annotated[str, typer.Option(help="id recorded in the directory's card")] = "voc-mlm",
+    workers: Annotated[int, typer.Option(help="processes preparing batches (0: this one); same batches any way")] = 0,
+    export_morphs: Annotated[Path | None, typer.Option(
+        "--export-morphs", help="write the train/calib rows' Kiwi morphemes to this parquet file and stop; "
+        "`pretrain --data FILE` then reads it without Kiwi (a machine without Kiwi's model)")] = None,
 ) -> None:
     """MLM 사전학습 / masked-LM pretraining of the project's own encoder on unlabelled text (for train --init)."""
     from voc_pipeline.models.pretrain import PretrainConfig
+    from voc_pipeline.models.pretrain import export_morphs as run_export
     from voc_pipeline.models.pretrain import pretrain as run_pretrain
 
     cfg = PretrainConfig(data=[str(p) for p in data], out=str(out), preset=config, max_steps=max_steps,
                          batch_size=batch_size, lr=lr, mask_prob=mask_prob, seed=seed, device=device, threads=threads,
                          cache_dir=str(cache_dir or Path(out) / "cache"), checkpoint_every=checkpoint_every,
-                         model_id=model_id)
+                         model_id=model_id, workers=workers)
+    if export_morphs is not None:
+        try:
+            meta = run_export(cfg, export_morphs, log=lambda m: typer.echo(m, err=True))
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+        typer.echo(json.dumps(meta, ensure_ascii=False))
+        return
     try:
         report = run_pretrain(cfg, log=lambda m: typer.echo(m, err=True), progress=True, resume=resume)
     except ValueError as err:

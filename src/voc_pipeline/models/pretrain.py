@@ -17,6 +17,13 @@ Data: only the ``train`` split of ``corpus.group_split`` (same salt as ``train``
 movies and KOTE comments of the ``test`` and ``calib`` splits are never seen; the MLM loss reported
 in the card is measured on a sample of the ``calib`` split). Files under the repository's
 ``data/eval`` and danawa's reviews (a test-only commerce set) are refused.
+
+Kiwi-free runs: ``export_morphs`` writes the train/calib rows' Kiwi morphemes to one parquet file
+(``forms``, ``tags``, ``split``, ``source``; the split salt in its metadata), and ``pretrain`` reads
+such a file in place of a text file, without Kiwi. A machine that cannot hold Kiwi's model (the device
+machine: 64 MiB travel with a call, Kiwi's model is 76 MB) pretrains from it. ``workers`` > 0
+prepares the batches (encoding + masking) in DataLoader processes; each batch depends on (seed,
+step) alone, so the batches are the same with any number of workers.
 """
 
 from __future__ import annotations
@@ -47,6 +54,9 @@ from voc_pipeline.models.vocab import SPECIALS
 
 MLM_HEAD_FILE = "mlm_head.safetensors"
 REPORT_FILE = "pretrain_report.json"
+#: columns of an exported morpheme file (``export_morphs``); its parquet metadata key holds the provenance
+MORPHS_COLUMNS = ("split", "source", "forms", "tags")
+MORPHS_META_KEY = b"voc_pipeline.pretrain_morphs"
 
 
 @dataclass
@@ -73,6 +83,7 @@ class PretrainConfig:
     eval_texts: int = 2000       # calib-split texts for the before/after MLM loss
     limit_rows: int | None = None
     model_id: str = "voc-mlm"
+    workers: int = 0             # DataLoader processes preparing batches (0: in this process)
 
 
 def resolve_device(device: str | None) -> str:
@@ -189,16 +200,80 @@ def check_allowed(path: str | Path) -> None:
         raise ValueError(f"{path}: danawa reviews are a test-only commerce set, never trained or pretrained on")
 
 
+def morphs_file_meta(path: str | Path) -> dict | None:
+    """The provenance of an ``export_morphs`` file, or None when ``path`` is not one."""
+    p = Path(path)
+    if p.suffix.lower() != ".parquet" or not p.is_file():
+        return None
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(p)
+    meta = (schema.metadata or {}).get(MORPHS_META_KEY)
+    if meta is None or not set(MORPHS_COLUMNS) <= set(schema.names):
+        return None
+    return json.loads(meta)
+
+
+def read_morphs_file(path: str | Path, split_salt: str) -> pd.DataFrame:
+    """An ``export_morphs`` file -> frame[morphs, source, split]; refused when its split salt differs."""
+    import pyarrow.parquet as pq
+
+    meta = morphs_file_meta(path) or {}
+    if meta.get("split_salt") != split_salt:
+        raise ValueError(f"{path}: exported with split salt {meta.get('split_salt')!r}, this run uses "
+                         f"{split_salt!r}; the held-out groups would differ")
+    table = pq.read_table(path, columns=list(MORPHS_COLUMNS))
+    forms, tags = table.column("forms").to_pylist(), table.column("tags").to_pylist()
+    return pd.DataFrame({
+        "text": None,
+        "morphs": [list(zip(f, t, strict=True)) for f, t in zip(forms, tags, strict=True)],
+        "source": table.column("source").to_pylist(),
+        "split": table.column("split").to_pylist(),
+    })
+
+
+def export_morphs(cfg: PretrainConfig, path: str | Path, log=print) -> dict:
+    """Write the train/calib rows ``pretrain`` would read (Kiwi morphemes, no text) to one parquet file.
+
+    The ``test`` groups are not written. Returns the provenance stored in the file's metadata.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    splits = load_texts(cfg, log)
+    data = pd.concat([splits["train"], splits["calib"]], ignore_index=True)
+    meta = {"sources": [Path(f).name for f in cfg.data], "split_salt": cfg.split_salt,
+            "min_morphemes": cfg.min_morphemes, "rows": {k: len(v) for k, v in splits.items()},
+            "limit_rows": cfg.limit_rows}
+    table = pa.table({
+        "split": pa.array(data["split"].tolist(), pa.string()),
+        "source": pa.array(data["source"].tolist(), pa.string()),
+        "forms": pa.array([[f for f, _ in m] for m in data["morphs"]], pa.list_(pa.string())),
+        "tags": pa.array([[t for _, t in m] for m in data["morphs"]], pa.list_(pa.string())),
+    })
+    table = table.replace_schema_metadata({MORPHS_META_KEY: json.dumps(meta, ensure_ascii=False).encode()})
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd")
+    log(f"{path}: {table.num_rows} rows of Kiwi morphemes ({meta['rows']})")
+    return meta
+
+
 def load_texts(cfg: PretrainConfig, log=print) -> dict[str, pd.DataFrame]:
     """{'train', 'calib'} frames (text, morphs, source) of every file's rows by ``group_split``.
 
-    Each whole file is tokenized (so ``train``'s Kiwi cache of the same file is hit), then split.
+    Each whole file is tokenized (so ``train``'s Kiwi cache of the same file is hit), then split. An
+    ``export_morphs`` file is read as it is (already split, already tokenized: no Kiwi).
     """
-    from voc_pipeline.stages.tokenize import KiwiTokenizer
-
     kt = None
     parts = []
     for f in cfg.data:
+        if morphs_file_meta(f) is not None:
+            df = read_morphs_file(f, cfg.split_salt)
+            log(f"{f}: {len(df)} rows of exported Kiwi morphemes ({df['split'].value_counts().to_dict()})")
+            parts.append(df[["text", "morphs", "source", "split"]])
+            continue
+        from voc_pipeline.stages.tokenize import KiwiTokenizer
+
         check_allowed(f)
         df = load_training_file(f)
         if cfg.limit_rows:
@@ -227,6 +302,41 @@ def make_batch(enc_tok, morphs: list, mconf: VocTaggerConfig, special: list[int]
             "labels": labels}
 
 
+def step_plan(lengths: np.ndarray, batch_size: int, seed: int, start: int, total: int) -> list[tuple[int, np.ndarray]]:
+    """(step, row indices) for steps ``start``..``total``-1: the epochs' shuffled length buckets in order."""
+    from voc_pipeline.models.train import make_batches
+
+    steps_per_epoch = math.ceil(len(lengths) / batch_size)
+    plan: list[tuple[int, np.ndarray]] = []
+    step, epoch = start, start // steps_per_epoch
+    while step < total:
+        batches = make_batches(lengths, batch_size, seed, epoch)
+        for bi in range(step - epoch * steps_per_epoch, len(batches)):
+            if step >= total:
+                break
+            plan.append((step, batches[bi]))
+            step += 1
+        epoch += 1
+    return plan
+
+
+class StepBatches(torch.utils.data.Dataset):
+    """Item k = the masked batch of ``plan[k]``'s step; the same in any worker (masks seeded by step)."""
+
+    def __init__(self, plan, morphs: list, enc_tok, mconf, special: list[int], vocab: int, mask_id: int,
+                 seed: int, prob: float) -> None:
+        self.plan, self.morphs, self.enc_tok, self.mconf = plan, morphs, enc_tok, mconf
+        self.special, self.vocab, self.mask_id, self.seed, self.prob = special, vocab, mask_id, seed, prob
+
+    def __len__(self) -> int:
+        return len(self.plan)
+
+    def __getitem__(self, k: int) -> dict[str, torch.Tensor]:
+        step, idx = self.plan[k]
+        return make_batch(self.enc_tok, [self.morphs[int(i)] for i in idx], self.mconf, self.special, self.vocab,
+                          self.mask_id, step_generator(self.seed, step), self.prob)
+
+
 @torch.inference_mode()
 def eval_loss(model, head, batches: list[dict[str, torch.Tensor]], device: str) -> float:
     """Token-weighted MLM cross-entropy over fixed, pre-masked batches."""
@@ -250,7 +360,7 @@ def eval_loss(model, head, batches: list[dict[str, torch.Tensor]], device: str) 
 def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool = True) -> dict:
     """MLM-pretrain the encoder; save a directory ``train --init`` reads. Returns the report."""
     from voc_pipeline.models.encoding import MorphemeEncoder
-    from voc_pipeline.models.train import _set_seed, adamw_with_warmup, make_batches, step_progress
+    from voc_pipeline.models.train import _set_seed, adamw_with_warmup, step_progress
     from voc_pipeline.models.vocab import build_wordpiece
 
     t_start = time.time()
@@ -312,8 +422,13 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
         report["eval_loss_start"] = round(eval_loss(model, head, ev_batches, device), 4)
         log(f"MLM loss on {len(ev_morphs)} calib texts before: {report['eval_loss_start']}")
     lengths = np.asarray([len(m) for m in tr["morphs"]])
-    steps_per_epoch = math.ceil(len(tr) / cfg.batch_size)
-    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda")
+    on_cuda = device.startswith("cuda")
+    loader = torch.utils.data.DataLoader(
+        StepBatches(step_plan(lengths, cfg.batch_size, cfg.seed, step, total), tr["morphs"].tolist(), enc_tok,
+                    mconf, special, vocab, mask_id, cfg.seed, cfg.mask_prob),
+        batch_size=None, shuffle=False, num_workers=cfg.workers, pin_memory=on_cuda,
+        prefetch_factor=8 if cfg.workers else None, persistent_workers=False)
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if on_cuda
                 else torch.autocast("cpu", enabled=False))
     model.train()
     head.train()
@@ -330,35 +445,29 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
                                  "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step,
                                  "config": mconf.to_dict(), "torch_rng": torch.get_rng_state(), "report": report})
 
-    epoch = step // steps_per_epoch
-    while step < total:
-        batches = make_batches(lengths, cfg.batch_size, cfg.seed, epoch)
-        for bi in range(step - epoch * steps_per_epoch, len(batches)):
-            if step >= total:
-                break
-            idx = batches[bi]
-            batch = make_batch(enc_tok, [tr.at[int(i), "morphs"] for i in idx], mconf, special, vocab, mask_id,
-                               step_generator(cfg.seed, step), cfg.mask_prob)
-            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-            with autocast:
-                loss = mlm_loss(model, head, batch)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_([p for _, p in params], 1.0)
-            opt.step()
-            sched.step()
-            step += 1
-            lv = float(loss.detach())
-            ema = lv if ema is None else 0.98 * ema + 0.02 * lv
-            report["loss_ema"] = ema
-            report.setdefault("loss_first", round(lv, 4))
-            if pbar is not None:
-                pbar.update(task, advance=1, loss=ema)
-            elif step % 100 == 0:
-                log(f"step {step}/{total} mlm {ema:.4f} {time.time() - t0:.0f}s")
-            if step % cfg.checkpoint_every == 0 or step == total:
-                save_checkpoint()
-        epoch += 1
+    t_warm, warm_steps = None, 50   # s/step after the loader's start-up: what a longer run pays per step
+    for batch in loader:
+        if step - step0 == warm_steps:
+            t_warm = time.time()
+        batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+        with autocast:
+            loss = mlm_loss(model, head, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_([p for _, p in params], 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        lv = float(loss.detach())
+        ema = lv if ema is None else 0.98 * ema + 0.02 * lv
+        report["loss_ema"] = ema
+        report.setdefault("loss_first", round(lv, 4))
+        if pbar is not None:
+            pbar.update(task, advance=1, loss=ema)
+        elif step % 100 == 0:
+            log(f"step {step}/{total} mlm {ema:.4f} {time.time() - t0:.0f}s")
+        if step % cfg.checkpoint_every == 0 or step == total:
+            save_checkpoint()
     if pbar is not None:
         pbar.stop()
     train_s = time.time() - t0
@@ -367,8 +476,10 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
     run_steps = step - step0
     report.update({
         "steps": int(step), "train_texts": len(tr), "eval_texts": len(ev_morphs), "device": device,
-        "threads": threads, "seconds_this_run": round(train_s, 1), "steps_this_run": int(run_steps),
+        "threads": threads, "workers": cfg.workers, "seconds_this_run": round(train_s, 1), "steps_this_run": int(run_steps),
         "seconds_per_step": round(train_s / run_steps, 4) if run_steps else None,
+        "seconds_per_step_after_start": (round((time.time() - t_warm) / (run_steps - warm_steps), 4)
+                                         if t_warm is not None and run_steps > warm_steps else None),
         "epochs_seen": round(step * cfg.batch_size / len(tr), 3), "vocab_size": vocab,
         "params_m": round(sum(p.numel() for p in model.parameters()) / 1e6, 3),
         "wall_seconds_this_run": round(time.time() - t_start, 1),
