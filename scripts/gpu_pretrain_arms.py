@@ -49,8 +49,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--morphs", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--arm", action="append", required=True, help="NAME:PRESET, repeatable")
-    ap.add_argument("--budget-s", type=float, required=True, help="seconds the real runs' training loops may take")
+    ap.add_argument("--arm", action="append", required=True,
+                    help="NAME:PRESET (steps from the probe) or NAME:PRESET:STEPS (no probe), repeatable")
+    ap.add_argument("--budget-s", type=float, default=0.0, help="seconds the real runs' training loops may take")
     ap.add_argument("--probe-steps", type=int, default=300)
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -65,13 +66,16 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     base = {"data": [a.morphs], "batch_size": a.batch_size, "lr": a.lr, "workers": a.workers, "threads": a.threads,
             "device": a.device, "seed": 13, "checkpoint_every": 1000000}
-    named = dict(x.split(":", 1) for x in a.arm)
-    summary: dict = {"budget_s": a.budget_s, "arms": {}}
+    parts = [x.split(":") for x in a.arm]
+    named = {x[0]: x[1] for x in parts}
+    steps = {x[0]: int(x[2]) for x in parts if len(x) > 2}
+    summary: dict = {"budget_s": a.budget_s, "arms": {n: {"preset": p, "max_steps": steps.get(n)} for n, p in named.items()}}
+    probed = [n for n in named if n not in steps]
     t0 = time.time()
-    run_arms({n: dict(base, out=str(work / f"probe-{n}"), preset=p, max_steps=a.probe_steps, model_id=f"probe-{n}")
-              for n, p in named.items()}, out)
-    steps = {}
-    for n in named:
+    if probed:
+        run_arms({n: dict(base, out=str(work / f"probe-{n}"), preset=named[n], max_steps=a.probe_steps,
+                          model_id=f"probe-{n}") for n in probed}, out)
+    for n in probed:
         rep = json.loads((work / f"probe-{n}" / "pretrain_report.json").read_text())["report"]
         sps = rep["seconds_per_step_after_start"] or rep["seconds_per_step"]
         steps[n] = int(min(a.max_steps_cap, a.budget_s / sps) // 500 * 500)

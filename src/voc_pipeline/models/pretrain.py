@@ -320,12 +320,49 @@ def step_plan(lengths: np.ndarray, batch_size: int, seed: int, start: int, total
     return plan
 
 
+class EncodedCorpus:
+    """Every text's unpadded (input_ids, tag_ids), encoded once, as flat arrays + offsets.
+
+    ``batch(idx)`` pads exactly as ``encode`` does for those rows (right padding to the longest, pad id,
+    tag 0), so a batch equals ``make_batch``'s before masking. Encoding once takes the MorphemeEncoder
+    out of every step, and flat numpy arrays (not 600k Python lists) keep forked loader workers from
+    copying the heap page by page.
+    """
+
+    def __init__(self, ids: np.ndarray, tags: np.ndarray, offsets: np.ndarray, pad_id: int) -> None:
+        self.ids, self.tags, self.offsets, self.pad_id = ids, tags, offsets, pad_id
+        self.lengths = np.diff(offsets)
+
+    @classmethod
+    def build(cls, enc_tok, morphs: list, mconf: VocTaggerConfig, chunk: int = 8192) -> EncodedCorpus:
+        ids, tags, lengths = [], [], []
+        for i in range(0, len(morphs), chunk):
+            enc = encode(enc_tok, morphs[i:i + chunk], mconf.max_morphemes, mconf.max_subwords, mconf.use_tags)
+            filled = enc["attention_mask"].astype(bool)
+            ids.append(enc["input_ids"][filled].astype(np.int32))
+            tags.append(enc["tag_ids"][filled].astype(np.int16))
+            lengths.append(filled.sum(1))
+        offsets = np.concatenate([[0], np.cumsum(np.concatenate(lengths))]).astype(np.int64)
+        return cls(np.concatenate(ids), np.concatenate(tags), offsets, enc_tok.pad_id)
+
+    def batch(self, idx: np.ndarray) -> dict[str, torch.Tensor]:
+        lens = self.lengths[idx]
+        filled = np.arange(int(lens.max()))[None, :] < lens[:, None]
+        take = np.concatenate([np.arange(self.offsets[i], self.offsets[i + 1]) for i in idx])
+        input_ids = np.full(filled.shape, self.pad_id, dtype=np.int64)
+        input_ids[filled] = self.ids[take]
+        tag_ids = np.zeros(filled.shape, dtype=np.int64)
+        tag_ids[filled] = self.tags[take]
+        return {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(filled.astype(np.int64)),
+                "tag_ids": torch.from_numpy(tag_ids)}
+
+
 class StepBatches(torch.utils.data.Dataset):
     """Item k = the masked batch of ``plan[k]``'s step; the same in any worker (masks seeded by step)."""
 
-    def __init__(self, plan, morphs: list, enc_tok, mconf, special: list[int], vocab: int, mask_id: int,
+    def __init__(self, plan, corpus: EncodedCorpus, special: list[int], vocab: int, mask_id: int,
                  seed: int, prob: float) -> None:
-        self.plan, self.morphs, self.enc_tok, self.mconf = plan, morphs, enc_tok, mconf
+        self.plan, self.corpus = plan, corpus
         self.special, self.vocab, self.mask_id, self.seed, self.prob = special, vocab, mask_id, seed, prob
 
     def __len__(self) -> int:
@@ -333,8 +370,11 @@ class StepBatches(torch.utils.data.Dataset):
 
     def __getitem__(self, k: int) -> dict[str, torch.Tensor]:
         step, idx = self.plan[k]
-        return make_batch(self.enc_tok, [self.morphs[int(i)] for i in idx], self.mconf, self.special, self.vocab,
-                          self.mask_id, step_generator(self.seed, step), self.prob)
+        batch = self.corpus.batch(idx)
+        batch["input_ids"], batch["labels"] = mask_tokens(
+            batch["input_ids"], batch["attention_mask"], self.special, self.vocab, self.mask_id,
+            step_generator(self.seed, step), self.prob)
+        return batch
 
 
 @torch.inference_mode()
@@ -423,9 +463,14 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
         log(f"MLM loss on {len(ev_morphs)} calib texts before: {report['eval_loss_start']}")
     lengths = np.asarray([len(m) for m in tr["morphs"]])
     on_cuda = device.startswith("cuda")
+    t0 = time.time()
+    corpus = EncodedCorpus.build(enc_tok, tr["morphs"].tolist(), mconf)
+    n_train = len(tr)
+    log(f"encoded {n_train} texts ({len(corpus.ids)} subwords) in {time.time() - t0:.0f}s")
+    del tr, splits   # the Python lists of morphemes: the corpus holds what the steps need
     loader = torch.utils.data.DataLoader(
-        StepBatches(step_plan(lengths, cfg.batch_size, cfg.seed, step, total), tr["morphs"].tolist(), enc_tok,
-                    mconf, special, vocab, mask_id, cfg.seed, cfg.mask_prob),
+        StepBatches(step_plan(lengths, cfg.batch_size, cfg.seed, step, total), corpus, special, vocab, mask_id,
+                    cfg.seed, cfg.mask_prob),
         batch_size=None, shuffle=False, num_workers=cfg.workers, pin_memory=on_cuda,
         prefetch_factor=8 if cfg.workers else None, persistent_workers=False)
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if on_cuda
@@ -475,12 +520,12 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
         report["eval_loss_end"] = round(eval_loss(model, head, ev_batches, device), 4)
     run_steps = step - step0
     report.update({
-        "steps": int(step), "train_texts": len(tr), "eval_texts": len(ev_morphs), "device": device,
+        "steps": int(step), "train_texts": n_train, "eval_texts": len(ev_morphs), "device": device,
         "threads": threads, "workers": cfg.workers, "seconds_this_run": round(train_s, 1), "steps_this_run": int(run_steps),
         "seconds_per_step": round(train_s / run_steps, 4) if run_steps else None,
         "seconds_per_step_after_start": (round((time.time() - t_warm) / (run_steps - warm_steps), 4)
                                          if t_warm is not None and run_steps > warm_steps else None),
-        "epochs_seen": round(step * cfg.batch_size / len(tr), 3), "vocab_size": vocab,
+        "epochs_seen": round(step * cfg.batch_size / n_train, 3), "vocab_size": vocab,
         "params_m": round(sum(p.numel() for p in model.parameters()) / 1e6, 3),
         "wall_seconds_this_run": round(time.time() - t_start, 1),
     })
