@@ -60,12 +60,13 @@ def main() -> None:
     ap.add_argument("--max-steps-cap", type=int, default=60000)
     ap.add_argument("--work", default="/tmp/arms")
     ap.add_argument("--device", default="cuda")
+    ap.add_argument("--split-salt", default="voc-v0", help="must equal the morpheme file's (train's) salt")
     a = ap.parse_args()
     out, work = Path(a.out), Path(a.work)
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
     base = {"data": [a.morphs], "batch_size": a.batch_size, "lr": a.lr, "workers": a.workers, "threads": a.threads,
-            "device": a.device, "seed": 13, "checkpoint_every": 1000000}
+            "device": a.device, "split_salt": a.split_salt, "seed": 13, "checkpoint_every": 1000000}
     parts = [x.split(":") for x in a.arm]
     named = {x[0]: x[1] for x in parts}
     steps = {x[0]: int(x[2]) for x in parts if len(x) > 2}

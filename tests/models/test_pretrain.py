@@ -225,3 +225,117 @@ def test_cli_pretrain_and_train_help_name_the_options():
     assert r.exit_code == 0 and "--max-steps" in r.output and "--device" in r.output
     r = CliRunner().invoke(app, ["train", "--help"])
     assert r.exit_code == 0 and "--init" in r.output and "--device" in r.output
+
+
+def _state(out: Path) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    return load_file(str(out / "model.safetensors"))
+
+
+def _same_weights(a: Path, b: Path) -> bool:
+    sa, sb = _state(a), _state(b)
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+@pytest.fixture(scope="module")
+def exported(corpus, tmp_path_factory) -> Path:
+    from voc_pipeline.models.pretrain import PretrainConfig, export_morphs
+
+    d = tmp_path_factory.mktemp("exp")
+    f = d / "morphs.parquet"
+    export_morphs(PretrainConfig(data=[str(corpus)], out=str(d), split_salt="test", cache_dir=str(d / "cache")), f,
+                  log=lambda m: None)
+    return f
+
+
+def test_exported_morphs_hold_train_and_calib_only_and_no_text(exported, corpus):
+    import pyarrow.parquet as pq
+
+    from voc_pipeline.models.pretrain import morphs_file_meta
+
+    t = pq.read_table(exported)
+    assert set(t.column("split").to_pylist()) == {"train", "calib"}
+    assert "text" not in t.column_names
+    meta = morphs_file_meta(exported)
+    assert meta["split_salt"] == "test" and meta["sources"] == [corpus.name]
+    assert t.num_rows == meta["rows"]["train"] + meta["rows"]["calib"]
+    assert morphs_file_meta(corpus) is None                  # a plain review file is not an export
+
+
+def test_exported_morphs_refused_under_another_split_salt(exported, tmp_path):
+    from voc_pipeline.models.pretrain import PretrainConfig, load_texts
+
+    with pytest.raises(ValueError, match="split salt"):
+        load_texts(PretrainConfig(data=[str(exported)], out=str(tmp_path), split_salt="voc-v0"), log=lambda m: None)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_pretrain_from_export_equals_pretrain_from_text(corpus, exported, tmp_path, workers):
+    """Kiwi-free pretraining (the device path), with or without loader workers, trains the same weights."""
+    from voc_pipeline.models.pretrain import PretrainConfig, pretrain
+
+    common = dict(preset="tiny", max_steps=12, batch_size=32, lr=3e-3, vocab_size=600, threads=1, device="cpu",
+                  split_salt="test", eval_texts=50, checkpoint_every=100)
+    pretrain(PretrainConfig(data=[str(corpus)], out=str(tmp_path / "text"), cache_dir=str(tmp_path / "c"),
+                            **common), log=lambda m: None, progress=False, resume=False)
+    rep = pretrain(PretrainConfig(data=[str(exported)], out=str(tmp_path / "exp"), workers=workers, **common),
+                   log=lambda m: None, progress=False, resume=False)
+    assert rep["workers"] == workers and rep["steps"] == 12
+    assert _same_weights(tmp_path / "text", tmp_path / "exp")
+
+
+def test_encoded_corpus_batches_equal_encode(exported, tmp_path):
+    import numpy as np
+
+    from voc_pipeline.models.encoding import MorphemeEncoder
+    from voc_pipeline.models.modeling import VocTaggerConfig, encode
+    from voc_pipeline.models.pretrain import EncodedCorpus, read_morphs_file
+    from voc_pipeline.models.vocab import build_wordpiece
+
+    morphs = read_morphs_file(exported, "test")["morphs"].tolist()
+    tok = build_wordpiece(morphs, vocab_size=600)
+    tok.save_pretrained(str(tmp_path / "tok"))
+    enc_tok = MorphemeEncoder(str(tmp_path / "tok" / "tokenizer.json"))
+    mconf = VocTaggerConfig(max_morphemes=6, max_subwords=9)      # small windows: truncation is exercised
+    corpus = EncodedCorpus.build(enc_tok, morphs, mconf, chunk=37)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        idx = rng.choice(len(morphs), 16, replace=False)
+        got = corpus.batch(idx)
+        want = encode(enc_tok, [morphs[i] for i in idx], 6, 9, True)
+        for k in ("input_ids", "attention_mask", "tag_ids"):
+            assert np.array_equal(got[k].numpy(), want[k]), k
+
+
+def test_deep_preset_is_fast_twice_as_deep():
+    from voc_pipeline.models.modeling import PRESETS
+
+    assert PRESETS["deep"]["num_hidden_layers"] == 2 * PRESETS["fast"]["num_hidden_layers"]
+    assert {k: v for k, v in PRESETS["deep"].items() if k != "num_hidden_layers"} == \
+        {k: v for k, v in PRESETS["fast"].items() if k != "num_hidden_layers"}
+
+
+def test_gpu_arms_script_runs_fixed_steps_and_packs_dirs(exported, tmp_path, monkeypatch):
+    """scripts/gpu_pretrain_arms.py (the device call) on the CPU: fixed steps, one tar per arm, a summary."""
+    import importlib
+    import sys
+    import tarfile
+
+    # on sys.path (not loaded from a file) so that the spawned arm processes can import it too
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "scripts"))
+    arms = importlib.import_module("gpu_pretrain_arms")
+    out = tmp_path / "out"
+    argv = ["x", "--morphs", str(exported), "--out", str(out), "--arm", "A:tiny:6", "--device", "cpu",
+            "--batch-size", "16", "--workers", "0", "--threads", "1", "--work", str(tmp_path / "w")]
+    monkeypatch.setattr(sys, "argv", [*argv, "--split-salt", "test"])
+    arms.main()
+    summary = json.loads((out / "arms.json").read_text())
+    assert summary["arms"]["A"]["max_steps"] == 6 and summary["arms"]["A"]["run"]["steps"] == 6
+    with tarfile.open(out / "A.tar") as tar:
+        names = set(tar.getnames())
+    assert {"A/model.safetensors", "A/tokenizer.json", "A/pretrain_report.json"} <= names
+    assert not any("checkpoints" in n for n in names)
+    monkeypatch.setattr(sys, "argv", argv)                   # the shipped salt differs from the export's
+    with pytest.raises(SystemExit, match="arms failed"):
+        arms.main()
