@@ -282,7 +282,17 @@ def test_pretrain_from_export_equals_pretrain_from_text(corpus, exported, tmp_pa
     rep = pretrain(PretrainConfig(data=[str(exported)], out=str(tmp_path / "exp"), workers=workers, **common),
                    log=lambda m: None, progress=False, resume=False)
     assert rep["workers"] == workers and rep["steps"] == 12
+    assert rep["sources"] == [corpus.name]                   # the export's texts, not the export's name
     assert _same_weights(tmp_path / "text", tmp_path / "exp")
+    if workers:
+        return
+    from voc_pipeline.models.card import _origin_line
+    from voc_pipeline.models.train import _init_summary
+
+    init = _init_summary(str(tmp_path / "exp"))
+    assert init["data"] == [corpus.name] and init["batch_size"] == 32 and init["preset"] == "tiny"
+    line = _origin_line({"device": "cpu", "init": init})
+    assert "12 steps × batch 32 on cpu in " in line and corpus.name in line
 
 
 def test_encoded_corpus_batches_equal_encode(exported, tmp_path):

@@ -520,7 +520,7 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
         report["eval_loss_end"] = round(eval_loss(model, head, ev_batches, device), 4)
     run_steps = step - step0
     report.update({
-        "steps": int(step), "train_texts": n_train, "eval_texts": len(ev_morphs), "device": device,
+        "sources": _sources(cfg.data), "steps": int(step), "train_texts": n_train, "eval_texts": len(ev_morphs), "device": device,
         "threads": threads, "workers": cfg.workers, "seconds_this_run": round(train_s, 1), "steps_this_run": int(run_steps),
         "seconds_per_step": round(train_s / run_steps, 4) if run_steps else None,
         "seconds_per_step_after_start": (round((time.time() - t_warm) / (run_steps - warm_steps), 4)
@@ -534,6 +534,15 @@ def pretrain(cfg: PretrainConfig, log=print, progress: bool = True, resume: bool
         f"{report.get('eval_loss_start')} -> {report.get('eval_loss_end')}")
     save_pretrained_dir(model, head, tok, out, cfg, report)
     return report
+
+
+def _sources(files: list[str]) -> list[str]:
+    """The text files behind the run: an export's recorded sources, else the files' names."""
+    out: list[str] = []
+    for f in files:
+        meta = morphs_file_meta(f)
+        out.extend(meta["sources"] if meta else [Path(f).name])
+    return out
 
 
 def save_pretrained_dir(model: VocTaggerModel, head: MLMHead, tok, out: Path, cfg: PretrainConfig,
@@ -551,7 +560,7 @@ def save_pretrained_dir(model: VocTaggerModel, head: MLMHead, tok, out: Path, cf
     (out / REPORT_FILE).write_text(json.dumps({"kind": "voc-mlm-pretrained", "config": asdict(cfg), "report": report},
                                               ensure_ascii=False, indent=2), encoding="utf-8")
     enc = model.config.encoder
-    data = ", ".join(Path(p).name for p in cfg.data)
+    data = ", ".join(report.get("sources") or [Path(p).name for p in cfg.data])
     lines = [
         f"# {cfg.model_id} (masked-LM pretrained encoder, not a tagger)",
         "",

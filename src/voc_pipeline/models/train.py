@@ -419,9 +419,12 @@ def _init_summary(path: str) -> dict:
 
     rec = json.loads((Path(path) / REPORT_FILE).read_text(encoding="utf-8"))
     r = rec.get("report", {})
+    c = rec.get("config", {})
     return {"dir": str(path), "steps": r.get("steps"), "train_texts": r.get("train_texts"),
-            "data": [Path(p).name for p in rec.get("config", {}).get("data", [])],
-            "mlm_eval_loss": [r.get("eval_loss_start"), r.get("eval_loss_end")], "device": r.get("device")}
+            "data": r.get("sources") or [Path(p).name for p in c.get("data", [])],
+            "mlm_eval_loss": [r.get("eval_loss_start"), r.get("eval_loss_end")], "device": r.get("device"),
+            "preset": c.get("preset"), "batch_size": c.get("batch_size"), "lr": c.get("lr"),
+            "seconds": r.get("seconds_this_run")}
 
 
 def _balanced(frame: pd.DataFrame, seed: int, per_class: int) -> pd.DataFrame:
