@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
-# Masked-LM pretraining of the project's own encoder (issue #4), then the default fine-tune from it.
-#   scripts/pretrain_default.sh [MLM_DIR] [extra pretrain options...]
-# GPU (the device machine): `--device auto` picks cuda; the defaults below are the GPU recipe.
-# CPU: pass e.g. `--max-steps 600 --batch-size 128` (docs/model.md §5, "MLM pretraining": 0.56 s/step measured on 2 shared cores).
+# Masked-LM pretraining of the project's own encoder (issue #4), the GPU path.
+#   scripts/pretrain_default.sh            # step 1 here (Kiwi), then prints steps 2 and 3
+# The all-CPU recipe of the shipped voc-fast-v2 is scripts/train_default.sh (pretraining 68 min on 2 cores).
 # Only the train split of NSMC/KOTE is read (train's movie/comment hash split, salt voc-v0): the held-out
 # test movies and comments, data/eval and danawa are never pretrained on. Petitions are left out: their
 # licence is not confirmed (../shared/data/README.md allows them for robustness and throughput only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${VOC_SHARED_DATA:-../shared/data}"
-MLM="${1:-checkpoints/mlm-fast}"
-shift || true
 PY="${PYTHON:-.venv/bin/python}"
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
-# 581,833 train-split texts; batch 256 x 45,000 steps = ~20 epochs (checkpoint every 500 steps; rerun to resume)
+# step 1 (here, where Kiwi is): the train/calib rows' Kiwi morphemes, no text (24 s, 33.7 MB)
 "$PY" -m voc_pipeline pretrain \
   --data "$DATA/nsmc/nsmc_dev.parquet" --data "$DATA/kote/kote.parquet" \
-  --out "$MLM" --config fast --seed 13 --max-steps 45000 --batch-size 256 --lr 1e-3 \
-  --device auto --cache-dir checkpoints/kiwi --model-id voc-fast-mlm "$@"
+  --out checkpoints/mlm-export --cache-dir checkpoints/kiwi --export-morphs .devcarry/pretrain_morphs.parquet
 
-# then the default recipe from it (same data, steps and heads; only the start differs), and every card figure:
-#   scripts/train_default.sh checkpoints/default-mlm --init "$MLM" --device auto
+cat <<'NEXT'
+step 2 (on a GPU machine with torch + transformers; Kiwi not needed), the tenth session's arm F:
+  PYTHONPATH=src python3 scripts/gpu_pretrain_arms.py --morphs .devcarry/pretrain_morphs.parquet \
+    --out OUT --arm F:fast:19000 --workers 0 --threads 2       # ~8 min on an H100 (docs/model.md §5)
+  (a GPU machine that has Kiwi can run `voc-pipeline pretrain --data <the text files> --config fast
+   --batch-size 256 --max-steps 19000 --device auto --out DIR` instead: the same batches)
+step 3 (here): tar xf OUT/F.tar -C checkpoints/exp/gpu/, then train_default.sh's step 2 (the fine-tune)
+  with --init checkpoints/exp/gpu/F (not the whole script: its step 1 would pretrain that directory again
+  on the CPU, since the tar holds no checkpoints/). Score it with scripts/compare_ship.py before shipping.
+NEXT
