@@ -54,7 +54,7 @@ def _origin_line(rep: dict) -> str:
         return f"Trained from scratch on {where} by the project's own `train` command; no pretrained weights."
     loss = init.get("mlm_eval_loss") or [None, None]
     batch = f" × batch {init['batch_size']}" if init.get("batch_size") else ""
-    secs = f" in {init['seconds']:.0f} s" if init.get("seconds") else ""
+    secs = f" in {init['seconds']:.0f} s" if init.get("seconds") is not None else ""
     return (f"Fine-tuned on {where} by `train --init` from the project's own masked-LM pretrained encoder "
             f"(`voc-pipeline pretrain`, {init.get('steps')} steps{batch} on {init.get('device')}{secs} over "
             f"{init.get('train_texts')} train-split texts of {', '.join(init.get('data') or [])}; calib MLM loss "

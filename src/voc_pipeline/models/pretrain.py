@@ -21,9 +21,9 @@ in the card is measured on a sample of the ``calib`` split). Files under the rep
 Kiwi-free runs: ``export_morphs`` writes the train/calib rows' Kiwi morphemes to one parquet file
 (``forms``, ``tags``, ``split``, ``source``; the split salt in its metadata), and ``pretrain`` reads
 such a file in place of a text file, without Kiwi. A machine that cannot hold Kiwi's model (the device
-machine: 64 MiB travel with a call, Kiwi's model is 76 MB) pretrains from it. ``workers`` > 0
-prepares the batches (encoding + masking) in DataLoader processes; each batch depends on (seed,
-step) alone, so the batches are the same with any number of workers.
+machine: 64 MiB travel with a call, Kiwi's model is 76 MB) pretrains from it. The texts are encoded
+once (``EncodedCorpus``); ``workers`` > 0 assembles and masks the batches in DataLoader processes. Each
+batch depends on (seed, step) alone, so the batches are the same with any number of workers.
 """
 
 from __future__ import annotations
