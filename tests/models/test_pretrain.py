@@ -349,3 +349,7 @@ def test_gpu_arms_script_runs_fixed_steps_and_packs_dirs(exported, tmp_path, mon
     monkeypatch.setattr(sys, "argv", argv)                   # the shipped salt differs from the export's
     with pytest.raises(SystemExit, match="arms failed"):
         arms.main()
+    monkeypatch.setattr(sys, "argv", [a if a != "A:tiny:6" else "A:tiny" for a in argv])
+    with pytest.raises(SystemExit) as refused:               # a step count is required (no probe)
+        arms.main()
+    assert refused.value.code == 2
