@@ -95,6 +95,25 @@ def test_missing_date_without_fallback_is_bad_date(tmp_path):
     assert recs.period.tolist() == ["2026-W40", "2026-W47"] and quar.empty
 
 
+def test_created_at_column_keeps_every_instant(tmp_path):
+    """created_at is microseconds in the configured zone: offsets converted, a missing date NaT (with
+    a fallback period), fractions kept, and a year outside pandas' nanosecond range still read."""
+    p = tmp_path / "a.csv"
+    p.write_text("id,text,date\n1,좋아요,2026-11-16 09:15:30.123456\n2,별로,\n3,배송 늦음,2026-11-16T00:30:00Z\n"
+                 "4,환불 요청,2999-01-01 10:00\n", encoding="utf-8")
+    src = SourceConfig(name="s", channel="review", path="a.csv",
+                       columns=ColumnMapping(id="id", text="text", created_at="date"))
+    for period in (PERIOD, PeriodConfig(timezone="America/New_York")):
+        recs, quar, _ = ingest(src, p, period=period, fallback_period="2026-W47", batch_rows=2)
+        tz = period.timezone
+        assert quar.empty and str(recs.created_at.dtype) == f"datetime64[us, {tz}]"
+        want = [pd.Timestamp("2026-11-16 09:15:30.123456", tz=tz), pd.NaT,
+                pd.Timestamp("2026-11-16 00:30", tz="UTC").tz_convert(tz), pd.Timestamp("2999-01-01 10:00", tz=tz)]
+        got = recs.set_index("source_id").created_at
+        assert got["1"] == want[0] and pd.isna(got["2"])
+        assert got["3"] == want[2] and got["4"] == want[3]
+
+
 def test_period_granularity(tmp_path):
     p = tmp_path / "a.csv"
     p.write_text("text,date\n좋아요,2026-11-16 23:30\n", encoding="utf-8")

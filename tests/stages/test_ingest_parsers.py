@@ -52,6 +52,23 @@ def test_bad_dates(value):
         parse_datetime(value, KST)
 
 
+@settings(max_examples=300, deadline=None)
+@given(moment=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2040, 12, 31)),
+       tz=st.sampled_from(["Asia/Seoul", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "UTC"]))
+def test_naive_times_localize_as_pandas_policy(moment, tz):
+    """The fast path (zoneinfo, unambiguous wall times) gives what pandas' tz_localize policy gives
+    (ambiguous -> standard time, skipped -> shifted forward), DST edges included."""
+    got = parse_datetime(moment.isoformat(sep=" "), tz)
+    want = pd.Timestamp(moment).tz_localize(tz, ambiguous=False, nonexistent="shift_forward")
+    assert got == want and got.utcoffset() == want.utcoffset() and str(got.tzinfo) == str(want.tzinfo)
+
+
+@pytest.mark.parametrize("wall", ["2026-03-08 02:30", "2026-11-01 01:30"])
+def test_dst_gap_and_overlap_keep_the_policy(wall):
+    got = parse_datetime(wall, "America/New_York")
+    assert got == pd.Timestamp(wall).tz_localize("America/New_York", ambiguous=False, nonexistent="shift_forward")
+
+
 def test_period_iso_week_boundaries():
     assert period_of(pd.Timestamp("2026-01-01", tz=KST)) == "2026-W01"
     assert period_of(pd.Timestamp("2027-01-01", tz=KST)) == "2026-W53"

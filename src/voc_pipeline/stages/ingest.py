@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from voc_pipeline.config import PeriodConfig, SourceConfig
@@ -115,8 +116,18 @@ def _records_frame(cols: dict[str, list], tz: str) -> pd.DataFrame:
         elif c == "input_rows":
             data[c] = pd.Series(values, dtype="int32")
         elif c == "created_at":
-            data[c] = pd.Series(pd.DatetimeIndex(values, tz=tz).as_unit("us"))
+            data[c] = pd.Series(_local_stamps(values, tz).as_unit("us"))
     return pd.DataFrame(data, columns=RECORD_COLUMNS)
+
+
+def _local_stamps(values: list, tz: str) -> pd.DatetimeIndex:
+    """Timestamps in ``tz`` (or NaT) -> a DatetimeIndex in ``tz``; from their UTC nanoseconds (NaT's
+    is iNaT) it builds ~20x faster than from the objects, except for a year outside 1677-2262."""
+    try:
+        utc_ns = np.fromiter((v.value for v in values), dtype=np.int64, count=len(values))
+    except OverflowError:
+        return pd.DatetimeIndex(values, tz=tz)
+    return pd.DatetimeIndex(utc_ns.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
 
 
 def _quarantine_frame(cols: dict[str, list]) -> pd.DataFrame:
