@@ -27,7 +27,7 @@ def test_large_input_on_several_cores_gets_worker_processes():
 
 
 @pytest.mark.parametrize(("input_bytes", "cores", "memory", "why"), [
-    (MIN_PROCESSES_INPUT_BYTES - 1, 16, 64 * GIB, "start-up"),   # the 20k benchmark is ~3 MB
+    (MIN_PROCESSES_INPUT_BYTES - 1, 16, 64 * GIB, "start-up"),   # ~13k short reviews
     (BIG, 1, 64 * GIB, "one core"),
     (BIG, 8, DRIVER_MEMORY_BYTES + WORKER_MEMORY_BYTES, "too little"),
 ])

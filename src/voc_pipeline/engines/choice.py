@@ -3,8 +3,10 @@
 In one process the per-record Python of every stage shares one GIL, so the threaded ``local``
 engine keeps about 1.6 cores busy however many the machine has; ``processes`` keeps every core
 busy but pays a start-up (imports, Kiwi, the model) in each worker and ~0.6 GB of memory per
-worker. Measured on 2 cores (benchmarks/README.md, 2026-11-23 fourth session): 100k short reviews
-(16 MB of CSV) local 61.7 s vs processes 49.4 s; 20k reviews (3 MB) about the same speed. So:
+worker. Measured on 2 cores (benchmarks/README.md): 100k short reviews (16 MB of CSV) local 61.7 s
+vs processes 49.4 s (fourth session); after the eleventh session's faster ingest, two runs or more
+each (wall s, local / processes): 5k reviews (0.8 MiB) 6.8 / 7.1, 10k (1.6 MiB) 10.0 / 10.8, 15k
+(2.3 MiB) 14.9 / 13.3, 20k (3.1 MiB) 18.1 / 16.4. So:
 
 - ``processes`` when there are >= 2 cores, the inputs hold >= ``MIN_PROCESSES_INPUT_BYTES`` and
   the machine has the memory for at least two workers beside the driver; as many workers as
@@ -18,8 +20,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: below this much input the workers' start-up (~3 s each) costs more than they win
-MIN_PROCESSES_INPUT_BYTES = 8 * 2**20
+#: below this much input the workers' start-up (~3 s each) costs more than they win (crossover
+#: between 1.6 and 2.3 MiB of short reviews, module docstring)
+MIN_PROCESSES_INPUT_BYTES = 2 * 2**20
 #: peak RSS of one worker process (Kiwi without the multi-word dictionary + model + frames): 607 MB measured
 WORKER_MEMORY_BYTES = 700 * 2**20
 #: the driver (ingest, writing, aggregation) and headroom for the rest of the machine
