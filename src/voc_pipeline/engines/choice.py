@@ -4,7 +4,7 @@ In one process the per-record Python of every stage shares one GIL, so the threa
 engine keeps about 1.6 cores busy however many the machine has; ``processes`` keeps every core
 busy but pays a start-up (imports, Kiwi, the model) in each worker and ~0.6 GB of memory per
 worker. Measured on 2 cores (benchmarks/README.md): 100k short reviews (16 MB of CSV) local 61.7 s
-vs processes 49.4 s (fourth session); after the eleventh session's faster ingest, two runs or more
+vs processes 49.4 s (fourth session); in the eleventh session, two runs or more
 each (wall s, local / processes): 5k reviews (0.8 MiB) 6.8 / 7.1, 10k (1.6 MiB) 10.0 / 10.8, 15k
 (2.3 MiB) 14.9 / 13.3, 20k (3.1 MiB) 18.1 / 16.4. So:
 
