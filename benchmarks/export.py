@@ -44,7 +44,7 @@ def texts(n: int, long_share: float = 0.0) -> list[str]:
 def write_export(folder: str | Path, n: int, long_share: float = 0.0, model_path: str | None = None,
                  batch_rows: int | None = None, weeks: int = 4) -> tuple[Path, list[str]]:
     """Write folder/reviews.csv and folder/bench.yaml; returns (config path, texts in export order).
-    ``weeks``: the timestamps spread over that many ISO weeks from 2026-W45 (1: every record in one
+    ``weeks``: the timestamps spread over that many ISO weeks from 2026-W37 (1: every record in one
     period, aggregation's worst case)."""
     import numpy as np
     import pandas as pd
@@ -53,7 +53,9 @@ def write_export(folder: str | Path, n: int, long_share: float = 0.0, model_path
     folder.mkdir(parents=True, exist_ok=True)
     body = texts(n, long_share)
     rng = np.random.default_rng(13)
-    start = pd.Timestamp("2026-11-02 00:00")  # Monday of 2026-W45: by default four weeks W45..W48
+    # Monday of 2026-W37: by default four weeks W37..W40, all in the past (period.valid_until defaults to
+    # tomorrow: a record dated later is quarantined, date_out_of_range)
+    start = pd.Timestamp("2026-09-07 00:00")
     seconds = np.sort(rng.integers(0, weeks * 7 * 86400, size=n))
     stamps = (start + pd.to_timedelta(seconds, unit="s")).strftime("%Y-%m-%d %H:%M")
     frame = pd.DataFrame({

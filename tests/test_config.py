@@ -70,3 +70,13 @@ def test_model_option_choices_are_the_tag_stage_modes():
     assert get_args(fields["span_pairing"].annotation) == SPAN_PAIRINGS
     assert get_args(fields["opinion_fill"].annotation) == OPINION_FILLS
     assert fields["opinion_fill_confidence"].default == OPINION_FILL_CONFIDENCE
+
+
+def test_period_valid_range():
+    config = config_from_dict({"period": {"valid_from": "2024-01-01", "valid_until": "2026-12-31"}})
+    assert (str(config.period.valid_from), str(config.period.valid_until)) == ("2024-01-01", "2026-12-31")
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"period": {"valid_from": "2026-12-01", "valid_until": "2026-11-30"}})
+    assert "'period'" in str(err.value) and "before valid_from" in str(err.value)
+    with pytest.raises(ConfigError, match="'period.valid_until'"):
+        config_from_dict({"period": {"valid_until": "next week"}})

@@ -6,12 +6,13 @@ without a config. Validation errors name the offending key and the allowed value
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from voc_pipeline.errors import ConfigError
 
@@ -141,6 +142,19 @@ class UserWord(_Strict):
 class PeriodConfig(_Strict):
     granularity: Literal["week", "month", "day"] = "week"
     timezone: str = "Asia/Seoul"
+    valid_from: date = Field(
+        default=date(2000, 1, 1),
+        description="records dated before this local day are quarantined (date_out_of_range): a mistyped year")
+    valid_until: date | None = Field(
+        default=None,
+        description="records dated after this local day are quarantined (date_out_of_range); default: "
+                    "tomorrow at the run's start (nothing is dated in the future; a day of clock skew)")
+
+    @model_validator(mode="after")
+    def _ordered_range(self) -> PeriodConfig:
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
+        return self
 
 
 class PipelineConfig(_Strict):

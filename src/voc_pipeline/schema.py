@@ -25,6 +25,7 @@ REASON_CODES = {
     "malformed_row": "열 개수가 맞지 않거나 따옴표가 깨진 행 / malformed row",
     "empty_text": "본문이 비어 있음 / empty text",
     "bad_date": "날짜를 해석할 수 없음 / unparseable date",
+    "date_out_of_range": "날짜가 유효 범위 밖 / date outside period.valid_from..valid_until",
     "bad_rating": "평점을 해석할 수 없음 / unparseable rating",
     "too_long": "본문이 너무 김 / text too long",
     "duplicate": "같은 ID의 중복 행 / duplicate row",

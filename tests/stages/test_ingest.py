@@ -1,5 +1,5 @@
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -11,6 +11,7 @@ import pytest
 from voc_pipeline.config import ColumnMapping, PeriodConfig, SourceConfig
 from voc_pipeline.errors import ConfigError, UnreadableInputError
 from voc_pipeline.schema import QUARANTINE_COLUMNS, RECORD_COLUMNS
+from voc_pipeline.stages._ingest.dates import out_of_range, valid_range
 from voc_pipeline.stages.ingest import MAX_TEXT_CHARS, read_source
 
 PERIOD = PeriodConfig()
@@ -103,7 +104,8 @@ def test_created_at_column_keeps_every_instant(tmp_path):
                  "4,환불 요청,2999-01-01 10:00\n", encoding="utf-8")
     src = SourceConfig(name="s", channel="review", path="a.csv",
                        columns=ColumnMapping(id="id", text="text", created_at="date"))
-    for period in (PERIOD, PeriodConfig(timezone="America/New_York")):
+    far = date(3000, 1, 1)   # the 2999 row is a mistyped year under the default range (next test)
+    for period in (PeriodConfig(valid_until=far), PeriodConfig(timezone="America/New_York", valid_until=far)):
         recs, quar, _ = ingest(src, p, period=period, fallback_period="2026-W47", batch_rows=2)
         tz = period.timezone
         assert quar.empty and str(recs.created_at.dtype) == f"datetime64[us, {tz}]"
@@ -112,6 +114,47 @@ def test_created_at_column_keeps_every_instant(tmp_path):
         got = recs.set_index("source_id").created_at
         assert got["1"] == want[0] and pd.isna(got["2"])
         assert got["3"] == want[2] and got["4"] == want[3]
+
+
+def test_mistyped_years_are_quarantined_not_given_a_period(tmp_path):
+    """Policy date_out_of_range: a year typed 2996 (or 1026) would open its own period, and the
+    latest period is the one the report and `run` lead with; such rows are quarantined with the range."""
+    p = tmp_path / "a.csv"
+    p.write_text("id,text,date\n1,결제 오류,2996-11-16 09:15\n2,배송 늦음,1026-11-16\n3,좋아요,2026-11-16\n"
+                 "4,환불 문의,2026-11-17\n", encoding="utf-8")
+    src = SourceConfig(name="s", channel="review", path="a.csv",
+                       columns=ColumnMapping(id="id", text="text", created_at="date"))
+    recs, quar, read = ingest(src, p)
+    assert recs.source_id.tolist() == ["3", "4"] and read == 4
+    assert quar.reason_code.tolist() == ["date_out_of_range"] * 2
+    assert "2996-11-16 09:15 ∉ 2000-01-01.." in quar.reason[0]
+    # the bounds are configuration: local days, both inclusive
+    narrow = PeriodConfig(valid_from=date(2026, 11, 17), valid_until=date(2026, 11, 17))
+    recs, quar, _ = ingest(src, p, period=narrow)
+    assert recs.source_id.tolist() == ["4"] and len(quar) == 3
+    assert "∉ 2026-11-17..2026-11-17" in quar.reason[2]
+
+
+def test_chat_with_a_mistyped_year_is_quarantined(tmp_path):
+    turns = [dict(t, ts=t["ts"].replace("2026", "2062")) if t["conversation_id"] == "c1" else t for t in CHAT_TURNS]
+    p = tmp_path / "chat.jsonl"
+    p.write_text("\n".join(json.dumps(t, ensure_ascii=False) for t in turns) + "\n", encoding="utf-8")
+    recs, quar, read = ingest(chat_source(), p)
+    assert recs.empty and read == 6
+    # every turn of the conversation is a quarantine row (docs/ingest.md, chats)
+    assert sorted(quar.reason_code.tolist()) == ["date_out_of_range"] * 3 + ["malformed_row", "no_customer_turn",
+                                                                             "no_customer_turn"]
+
+
+def test_default_range_ends_tomorrow_in_the_configured_zone():
+    # 2026-11-24 20:00 UTC is already 2026-11-25 in Seoul: Seoul's tomorrow is the 26th
+    now = pd.Timestamp("2026-11-24 20:00", tz="UTC")
+    start, end = valid_range(date(2000, 1, 1), None, "Asia/Seoul", now=now)
+    assert start == pd.Timestamp("2000-01-01", tz="Asia/Seoul")
+    assert end == pd.Timestamp("2026-11-27", tz="Asia/Seoul")   # exclusive: all of the 26th is valid
+    assert out_of_range(pd.Timestamp("2026-11-26 23:59", tz="Asia/Seoul"), (start, end)) is None
+    assert out_of_range(pd.Timestamp("2026-11-27 00:00", tz="Asia/Seoul"), (start, end)) is not None
+    assert out_of_range(None, (start, end)) is None   # no date: the fallback period's business
 
 
 def test_period_granularity(tmp_path):

@@ -22,7 +22,7 @@ from voc_pipeline.errors import ConfigError
 from voc_pipeline.io.readers import RawRow, as_text, excerpt, open_table
 from voc_pipeline.schema import QUARANTINE_COLUMNS, REASON_CODES, RECORD_COLUMNS
 from voc_pipeline.stages._ingest.chats import Conversation, SpeakerRule, turn_key
-from voc_pipeline.stages._ingest.dates import is_empty, parse_datetime, period_of
+from voc_pipeline.stages._ingest.dates import is_empty, out_of_range, parse_datetime, period_of, valid_range
 from voc_pipeline.stages._ingest.ids import HashIndex, id_hash
 from voc_pipeline.stages._ingest.ratings import infer_scale, normalize, parse_nps, parse_rating
 
@@ -144,6 +144,7 @@ class _Ingest:
         self.path = path
         self.period = period
         self.tz = period.timezone
+        self.valid = valid_range(period.valid_from, period.valid_until, self.tz)
         self.fallback_period = fallback_period
         self.source_file = display_path(path, base_dir)
         self.seen_ids = HashIndex(values=False)   # ids of this file (any period): hashes, see SeenIds
@@ -258,6 +259,9 @@ class _Ingest:
         if bad:
             self.quarantine(raw.source_row, "bad_date", bad, text)
             return
+        if (outside := out_of_range(ts, self.valid)) is not None:
+            self.quarantine(raw.source_row, "date_out_of_range", outside, text)
+            return
         source_id = as_text(values.get(self.m.id)) or None if self.m.id else None
         if source_id is not None:
             key = id_hash(source_id)
@@ -301,6 +305,9 @@ class _Ingest:
                     ts = parse_datetime(dated[0].get(self.m.created_at), self.tz)
                 except ValueError:
                     reject("bad_date", f"'{as_text(dated[0].get(self.m.created_at))[:40]}'")
+                    return
+                if (outside := out_of_range(ts, self.valid)) is not None:
+                    reject("date_out_of_range", outside)
                     return
         if ts is None and self.fallback_period is None:
             reject("bad_date", "날짜 없음 / no date")

@@ -171,3 +171,23 @@ def period_of(ts: pd.Timestamp, granularity: str = "week") -> str:
     if granularity == "month":
         return f"{ts.year:04d}-{ts.month:02d}"
     return f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d}"
+
+
+def valid_range(valid_from: date, valid_until: date | None, tz: str,
+                now: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end) of the instants a record may carry (policy date_out_of_range): local midnight of
+    ``valid_from`` to the local midnight after ``valid_until``, which defaults to tomorrow (``now``,
+    default the current time, in ``tz``): nothing is dated in the future beyond a day of clock skew."""
+    start = pd.Timestamp(valid_from).tz_localize(tz)
+    if valid_until is None:
+        valid_until = (now or pd.Timestamp.now(tz=tz)).tz_convert(tz).date() + timedelta(days=1)
+    return start, pd.Timestamp(valid_until + timedelta(days=1)).tz_localize(tz)
+
+
+def out_of_range(ts: pd.Timestamp | None, valid: tuple[pd.Timestamp, pd.Timestamp]) -> str | None:
+    """The quarantine detail for a timestamp outside ``valid`` (``valid_range``), else None."""
+    start, end = valid
+    if ts is None or start <= ts < end:
+        return None
+    last = (end - pd.Timedelta(days=1)).date()
+    return f"{ts.strftime('%Y-%m-%d %H:%M')} ∉ {start.date()}..{last}"
