@@ -78,5 +78,5 @@ def test_period_valid_range():
     with pytest.raises(ConfigError) as err:
         config_from_dict({"period": {"valid_from": "2026-12-01", "valid_until": "2026-11-30"}})
     assert "'period'" in str(err.value) and "before valid_from" in str(err.value)
-    with pytest.raises(ConfigError, match="'period.valid_until'"):
+    with pytest.raises(ConfigError, match=r"'period\.valid_until'"):
         config_from_dict({"period": {"valid_until": "next week"}})
