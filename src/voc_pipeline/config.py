@@ -148,7 +148,7 @@ class PeriodConfig(_Strict):
     valid_until: date | None = Field(
         default=None,
         description="records dated after this local day are quarantined (date_out_of_range); default: "
-                    "tomorrow at the run's start (nothing is dated in the future; a day of clock skew)")
+                    "tomorrow when the file is read (nothing is dated in the future; a day of clock skew)")
 
     @model_validator(mode="after")
     def _ordered_range(self) -> PeriodConfig:
