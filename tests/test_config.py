@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from voc_pipeline.config import config_from_dict, domain_path, load_config
@@ -80,3 +82,13 @@ def test_period_valid_range():
     assert "'period'" in str(err.value) and "before valid_from" in str(err.value)
     with pytest.raises(ConfigError, match=r"'period\.valid_until'"):
         config_from_dict({"period": {"valid_until": "next week"}})
+
+
+def test_pinned_period_fixes_the_default_upper_bound():
+    from voc_pipeline.stages._ingest.dates import default_valid_until
+
+    pinned = config_from_dict({}).period.pinned()
+    assert pinned.valid_until in {default_valid_until(pinned.timezone),
+                                  default_valid_until(pinned.timezone) - timedelta(days=1)}
+    fixed = config_from_dict({"period": {"valid_until": "2026-11-30"}}).period
+    assert fixed.pinned() is fixed

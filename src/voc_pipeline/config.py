@@ -148,7 +148,16 @@ class PeriodConfig(_Strict):
     valid_until: date | None = Field(
         default=None,
         description="records dated after this local day are quarantined (date_out_of_range); default: "
-                    "tomorrow when the file is read (nothing is dated in the future; a day of clock skew)")
+                    "tomorrow when the run starts (nothing is dated in the future; a day of clock skew)")
+
+    def pinned(self) -> PeriodConfig:
+        """This config with ``valid_until`` set (its default taken now): one bound for a whole run,
+        written into the run's manifest."""
+        if self.valid_until is not None:
+            return self
+        from voc_pipeline.stages._ingest.dates import default_valid_until
+
+        return self.model_copy(update={"valid_until": default_valid_until(self.timezone)})
 
     @model_validator(mode="after")
     def _ordered_range(self) -> PeriodConfig:

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from voc_pipeline import __version__
 from voc_pipeline._hashing import sha256_file
-from voc_pipeline.config import PipelineConfig, SourceConfig, domain_path
+from voc_pipeline.config import PeriodConfig, PipelineConfig, SourceConfig, domain_path
 from voc_pipeline.errors import AccountingError, InputNotFoundError, UsageError
 from voc_pipeline.io.dataset import (
     OutputDataset,
@@ -265,7 +265,8 @@ def run_pipeline(
         staging = dataset.staging(run_id)
         file_periods: dict[Path, Counter] = defaultdict(Counter)
         quarantine_parts: dict[Path, list[pd.DataFrame]] = defaultdict(list)
-        batches = _ingest(plan, config, period)
+        dates = config.period.pinned()   # one date_out_of_range bound for every file of the run
+        batches = _ingest(plan, config, period, dates)
         with _fewer_gc_passes():
             for path, rows_read, done in _engine_results(engine, stages, batches, workers):
                 account = accounts[path]
@@ -329,6 +330,8 @@ def run_pipeline(
         manifest = _manifest(run_id, config, cfg_hash, stages, accounts.values(), run_periods, period,
                              stage_counts, timings, warnings)
         manifest["engine"] = {"name": engine, "workers": workers, "reason": choice.reason}
+        # policy date_out_of_range: the bounds this run applied (the upper one defaults to "tomorrow")
+        manifest["valid_dates"] = {"from": str(dates.valid_from), "until": str(dates.valid_until)}
         dataset.commit(staging, run_id, run_periods, manifest)
         from voc_pipeline.report.html import write_report
 
@@ -354,13 +357,14 @@ def _fewer_gc_passes(gen0_threshold: int = 10_000):
         gc.unfreeze()
 
 
-def _ingest(plan, config: PipelineConfig, period: str | None):
-    """(path, IngestBatch) for every batch of every input file, streaming."""
+def _ingest(plan, config: PipelineConfig, period: str | None, dates: PeriodConfig):
+    """(path, IngestBatch) for every batch of every input file, streaming; ``dates`` is
+    ``config.period`` with its valid date range pinned for the run."""
     from voc_pipeline.stages.ingest import SeenIds, read_source
 
     seen: dict[str, SeenIds] = defaultdict(SeenIds)   # policy cross_file_duplicate, per source
     for source, path in plan:
-        for batch in read_source(source, path, batch_rows=config.batch_rows, period=config.period,
+        for batch in read_source(source, path, batch_rows=config.batch_rows, period=dates,
                                  fallback_period=period, base_dir=config.base_dir, seen=seen[source.name]):
             if period and not batch.records.empty:
                 batch.records = batch.records.assign(period=period)

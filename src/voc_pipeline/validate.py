@@ -53,12 +53,13 @@ def validate_inputs(config: PipelineConfig, inputs: list[Path] | None) -> Valida
         return report
     from voc_pipeline.stages.ingest import display_path
 
+    dates = config.period.pinned()   # as `run`: one date_out_of_range bound for every file
     for source, path in plan:
         shown = display_path(path, config.base_dir)
         try:
             rows = records = 0
             reasons: Counter = Counter()
-            for batch in read_source(source, path, batch_rows=config.batch_rows, period=config.period,
+            for batch in read_source(source, path, batch_rows=config.batch_rows, period=dates,
                                      fallback_period="unknown"):
                 rows += batch.rows_read
                 records += len(batch.records)

@@ -4,6 +4,7 @@ records, re-run idempotence and that no personal data of the sample reaches any 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ import yaml
 from tests.e2e.cli_helpers import REPO, run_cli
 from voc_pipeline.io.dataset import read_table
 from voc_pipeline.schema import TABLE_SCHEMAS
+from voc_pipeline.stages._ingest.dates import default_valid_until
 
 SAMPLE = REPO / "data" / "sample"
 EXPECTATIONS = REPO / "tests" / "data" / "sample_expectations.yaml"
@@ -81,6 +83,10 @@ def test_rows_accounted_for_per_file(demo_run):
 def test_the_engine_is_recorded_and_printed(demo_run, tmp_path):
     manifest = json.loads(next((demo_run.output / "runs").glob("*.json")).read_text(encoding="utf-8"))
     assert manifest["engine"]["name"] == "local"   # the default, in-process (design.md)
+    # policy date_out_of_range: the bounds the run applied, its default upper one pinned at the start
+    tomorrow = default_valid_until("Asia/Seoul")
+    assert manifest["valid_dates"]["from"] == "2000-01-01"
+    assert manifest["valid_dates"]["until"] in {str(tomorrow), str(tomorrow - timedelta(days=1))}
     assert "engine: local" in demo_run.stdout
     # auto on the 0.2 MiB sample: worker processes would not pay for their start-up
     result = run_cli("run", "--config", "configs/default.yaml", "--output", str(tmp_path / "o"),

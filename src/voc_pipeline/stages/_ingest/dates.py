@@ -180,8 +180,13 @@ def valid_range(valid_from: date, valid_until: date | None, tz: str,
     default the current time, in ``tz``): nothing is dated in the future beyond a day of clock skew."""
     start = pd.Timestamp(valid_from).tz_localize(tz)
     if valid_until is None:
-        valid_until = (now or pd.Timestamp.now(tz=tz)).tz_convert(tz).date() + timedelta(days=1)
+        valid_until = default_valid_until(tz, now)
     return start, pd.Timestamp(valid_until + timedelta(days=1)).tz_localize(tz)
+
+
+def default_valid_until(tz: str, now: pd.Timestamp | None = None) -> date:
+    """Tomorrow in ``tz`` (``now`` default the current time): ``period.valid_until`` when unset."""
+    return (now or pd.Timestamp.now(tz=tz)).tz_convert(tz).date() + timedelta(days=1)
 
 
 def out_of_range(ts: pd.Timestamp | None, valid: tuple[pd.Timestamp, pd.Timestamp]) -> str | None:
