@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from voc_pipeline.config import config_from_dict, domain_path, load_config
+from voc_pipeline.config import config_from_dict, default_valid_until, domain_path, load_config
 from voc_pipeline.errors import ConfigError
 
 SOURCE = {"name": "reviews", "channel": "review", "path": "x.xlsx", "columns": {"text": "리뷰내용"}}
@@ -85,8 +85,6 @@ def test_period_valid_range():
 
 
 def test_pinned_period_fixes_the_default_upper_bound():
-    from voc_pipeline.stages._ingest.dates import default_valid_until
-
     pinned = config_from_dict({}).period.pinned()
     assert pinned.valid_until in {default_valid_until(pinned.timezone),
                                   default_valid_until(pinned.timezone) - timedelta(days=1)}

@@ -6,10 +6,11 @@ without a config. Validation errors name the offending key and the allowed value
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -139,6 +140,11 @@ class UserWord(_Strict):
     score: float = 0.0
 
 
+def default_valid_until(tz: str, now: datetime | None = None) -> date:
+    """Tomorrow in ``tz`` (``now`` default the current time): ``period.valid_until`` when unset."""
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(tz)).date() + timedelta(days=1)
+
+
 class PeriodConfig(_Strict):
     granularity: Literal["week", "month", "day"] = "week"
     timezone: str = "Asia/Seoul"
@@ -155,8 +161,6 @@ class PeriodConfig(_Strict):
         written into the run's manifest."""
         if self.valid_until is not None:
             return self
-        from voc_pipeline.stages._ingest.dates import default_valid_until
-
         return self.model_copy(update={"valid_until": default_valid_until(self.timezone)})
 
     @model_validator(mode="after")

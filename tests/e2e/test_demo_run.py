@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from tests.e2e.cli_helpers import REPO, run_cli
+from voc_pipeline.config import default_valid_until
 from voc_pipeline.io.dataset import read_table
 from voc_pipeline.schema import TABLE_SCHEMAS
-from voc_pipeline.stages._ingest.dates import default_valid_until
 
 SAMPLE = REPO / "data" / "sample"
 EXPECTATIONS = REPO / "tests" / "data" / "sample_expectations.yaml"

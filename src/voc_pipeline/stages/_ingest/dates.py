@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
+from voc_pipeline.config import default_valid_until
+
 EXCEL_EPOCH = datetime(1899, 12, 30)
 EXCEL_SERIAL_RANGE = (20000.0, 80000.0)   # 1954-10 .. 2119-01
 
@@ -183,10 +185,6 @@ def valid_range(valid_from: date, valid_until: date | None, tz: str,
         valid_until = default_valid_until(tz, now)
     return start, pd.Timestamp(valid_until + timedelta(days=1)).tz_localize(tz)
 
-
-def default_valid_until(tz: str, now: pd.Timestamp | None = None) -> date:
-    """Tomorrow in ``tz`` (``now`` default the current time): ``period.valid_until`` when unset."""
-    return (now or pd.Timestamp.now(tz=tz)).tz_convert(tz).date() + timedelta(days=1)
 
 
 def out_of_range(ts: pd.Timestamp | None, valid: tuple[pd.Timestamp, pd.Timestamp]) -> str | None:
