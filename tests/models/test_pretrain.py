@@ -165,6 +165,13 @@ def test_pretrain_resume_continues(pretrained, corpus, tmp_path):
     rep = pretrain(cfg, log=logs.append, progress=False, resume=True)
     assert any("resuming from step 40" in m for m in logs)
     assert rep["steps"] == 44 and rep["steps_this_run"] == 4
+    # the card does not show the last 4 steps' seconds as the pretraining's time
+    from voc_pipeline.models.card import _origin_line
+    from voc_pipeline.models.train import _init_summary
+
+    init = _init_summary(str(out))
+    assert init["steps"] == 44 and init["seconds"] is None
+    assert "44 steps × batch 32 on cpu over" in _origin_line({"device": "cpu", "init": init})
 
 
 def test_train_init_keeps_vocab_and_encoder_then_fine_tunes(pretrained, tiny_files, tmp_path):

@@ -424,7 +424,8 @@ def _init_summary(path: str) -> dict:
             "data": r.get("sources") or [Path(p).name for p in c.get("data", [])],
             "mlm_eval_loss": [r.get("eval_loss_start"), r.get("eval_loss_end")], "device": r.get("device"),
             "preset": c.get("preset"), "batch_size": c.get("batch_size"), "lr": c.get("lr"),
-            "seconds": r.get("seconds_this_run")}
+            # a resumed pretraining's report times only its last run: no figure beats a wrong one
+            "seconds": r.get("seconds_this_run") if r.get("steps_this_run") == r.get("steps") else None}
 
 
 def _balanced(frame: pd.DataFrame, seed: int, per_class: int) -> pd.DataFrame:
