@@ -319,6 +319,27 @@ def danawa_frame(path: str | Path) -> pd.DataFrame:
     return d
 
 
+def danawa_text_frame(reviews: str | Path, labels: str | Path) -> pd.DataFrame:
+    """danawa shop reviews with the labels people gave them by reading the text (neg/neu/pos).
+
+    ``labels`` is the project's own annotation (data/eval/danawa_text_labels.tsv: ``id``, ``label``):
+    the review text stays in ../shared (its licence forbids copying it) and is joined here by id.
+    Every labelled id must be in ``reviews`` and every label one of neg/neu/pos, or it raises: a
+    silently shorter test set would change the score without saying so.
+    """
+    lab = pd.read_csv(labels, sep="\t", dtype={"id": str, "label": str}, keep_default_na=False)
+    bad = sorted(set(lab["label"]) - set(LABEL2ID))
+    if bad:
+        raise ValueError(f"{labels}: labels other than neg/neu/pos: {bad}")
+    if lab["id"].duplicated().any():
+        raise ValueError(f"{labels}: duplicated ids: {lab.loc[lab['id'].duplicated(), 'id'].tolist()[:5]}")
+    d = pd.read_parquet(reviews, columns=["id", "rating", "text"]).astype({"id": str})
+    missing = sorted(set(lab["id"]) - set(d["id"]))
+    if missing:
+        raise ValueError(f"{labels}: {len(missing)} ids not in {reviews}, e.g. {missing[:5]}")
+    return lab[["id", "label"]].merge(d, on="id", how="left", validate="one_to_one")
+
+
 def nsmc_heldout_balanced(data_dir: str | Path, seed: int = 13, salt: str = "voc-v0") -> pd.DataFrame:
     """The model card's NSMC held-out sample: neg/pos reviews of movies in the ``salt`` test split,
     5,000 of each (``seed``), as the training report and ``benchmarks/model_eval.py`` score it."""
