@@ -42,7 +42,8 @@ def texts(n: int, long_share: float = 0.0) -> list[str]:
 
 
 def write_export(folder: str | Path, n: int, long_share: float = 0.0, model_path: str | None = None,
-                 batch_rows: int | None = None, weeks: int = 4) -> tuple[Path, list[str]]:
+                 batch_rows: int | None = None, weeks: int = 4,
+                 record_pass: str | None = None) -> tuple[Path, list[str]]:
     """Write folder/reviews.csv and folder/bench.yaml; returns (config path, texts in export order).
     ``weeks``: the timestamps spread over that many ISO weeks from 2026-W37 (1: every record in one
     period, aggregation's worst case)."""
@@ -67,7 +68,8 @@ def write_export(folder: str | Path, n: int, long_share: float = 0.0, model_path
         "리뷰내용": body,
     })
     frame.to_csv(folder / "reviews.csv", index=False, encoding="utf-8")
-    model = f"model:\n  path: {model_path}\n" if model_path else ""
+    settings = ([f"  path: {model_path}"] if model_path else []) + ([f"  record_pass: {record_pass}"] if record_pass else [])
+    model = "model:\n" + "".join(f"{line}\n" for line in settings) if settings else ""
     rows = f"batch_rows: {batch_rows}\n" if batch_rows else ""
     (folder / "bench.yaml").write_text(
         f"""sources:

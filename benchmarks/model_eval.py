@@ -6,6 +6,7 @@
   model vs a char 1–3-gram TF-IDF + LR trained on the same files' balanced labelled train split;
 * KOTE held-out comments (3-class);
 * danawa mouse reviews (commerce, never trained on): 1–2★ neg vs 4–5★ pos (binary), and 3-class;
+  the same reviews labelled by reading their text (data/eval/danawa_text_labels.tsv): 3-class and neg/pos;
 * data/eval/commerce_reviews.jsonl (hand-written, neg/neu/pos) when present;
 * both review sets under two units (models.evaluate.UNITS): the old keys score each review as one
   model sequence (``text``); the ``*_record`` keys score what ``voc-pipeline run`` writes in
@@ -17,6 +18,9 @@
   the default model.span_pairing), ``mentions_nearest_pairing`` (the same fusion, the old ``nearest`` pairing) and
   ``mentions_no_opinion_fill`` (the same fusion and pairing without the default model.opinion_fill);
 * throughput vs the 12-layer 256-hidden fp32 reference (benchmarks/model_throughput.py).
+
+NSMC and KOTE are scored with the head's general fusion, the commerce sets with ``--commerce-fusion``
+(default: config ``model.sentiment_fusion``, what `run` uses; ``general`` when the directory has no voc fusion).
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="results JSON (default MODEL/eval_results.json)")
     ap.add_argument("--record-pass", default=None, choices=["mean", "whole", "blend"],
                     help="the record unit's model.record_pass (default: the config default)")
+    ap.add_argument("--commerce-fusion", default=None, choices=["voc", "general"],
+                    help="the sentiment fusion for the commerce sets (default: the config default, what `run` "
+                         "uses); NSMC and KOTE are always scored with the general fusion")
     args = ap.parse_args()
 
     from voc_pipeline.config import ModelConfig, domain_path
@@ -49,6 +56,7 @@ def main() -> None:
     from voc_pipeline.models.evaluate import (
         _short,
         danawa_frame,
+        danawa_text_frame,
         kote_heldout,
         nsmc_heldout_balanced,
         record_pass_config,
@@ -72,6 +80,7 @@ def main() -> None:
     res: dict = {"model_id": tagger.model_id, "model_hash": tagger.model_hash,
                  "command": f"{sys.executable.split('/')[-1]} benchmarks/model_eval.py --model {args.model}",
                  "record_pass": record_pass_config(args.record_pass).model.record_pass}
+    commerce_fusion = args.commerce_fusion or ModelConfig().sentiment_fusion
 
     def score(texts, y, classes, key, baseline=True):
         morphs = kt.morphemes(list(texts))
@@ -89,6 +98,8 @@ def main() -> None:
         res[key] = _short(sentiment_metrics(probs, np.asarray(y), classes))
         print(key, res[key], flush=True)
 
+    # movie reviews and comments: the fusion fitted on their own corpora
+    tagger.use_fusion("general")
     # NSMC held-out movies, balanced (same construction as the training report)
     nsmc = nsmc_heldout_balanced(data_dir, seed, salt)
     score(nsmc["text"], nsmc["label_id"], [0, 2], "nsmc_heldout_balanced")
@@ -97,6 +108,8 @@ def main() -> None:
     # KOTE held-out
     kote = kote_heldout(data_dir, salt)
     score(kote["text"], kote["label"].map(LABEL2ID), [0, 1, 2], "kote_heldout_3class", baseline=True)
+    # commerce: the fusion `run` uses (the model directory's voc fusion when it has one)
+    res["sentiment_fusion"] = {"nsmc_kote": "general", "commerce": tagger.use_fusion(commerce_fusion)}
     # danawa
     dan = danawa_frame(data_dir / "danawa/mouse_reviews.parquet")
     b = dan[dan["label"].isin(["neg", "pos"])]
@@ -104,6 +117,15 @@ def main() -> None:
     score(dan["text"], dan["label"].map(LABEL2ID), [0, 1, 2], "danawa_3class")
     score_records(b["text"], b["label"].map(LABEL2ID), [0, 2], "danawa_binary_record")
     score_records(dan["text"], dan["label"].map(LABEL2ID), [0, 1, 2], "danawa_3class_record")
+    # the same danawa reviews labelled by reading their text (data/eval/danawa_text_labels.tsv)
+    dt_labels = REPO / "data/eval/danawa_text_labels.tsv"
+    if dt_labels.is_file():
+        dt = danawa_text_frame(data_dir / "danawa/mouse_reviews.parquet", dt_labels)
+        dt2 = dt[dt["label"] != "neu"]
+        score(dt["text"], dt["label"].map(LABEL2ID), [0, 1, 2], "danawa_text_3class")
+        score(dt2["text"], dt2["label"].map(LABEL2ID), [0, 2], "danawa_text_binary")
+        score_records(dt["text"], dt["label"].map(LABEL2ID), [0, 1, 2], "danawa_text_3class_record")
+        score_records(dt2["text"], dt2["label"].map(LABEL2ID), [0, 2], "danawa_text_binary_record")
     # the project's hand-written commerce reviews
     cr = REPO / "data/eval/commerce_reviews.jsonl"
     if cr.is_file() and cr.stat().st_size > 0:

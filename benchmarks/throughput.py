@@ -211,12 +211,14 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=4,
                     help="ISO weeks the export's timestamps spread over (1: one period, aggregation's worst case)")
     ap.add_argument("--workdir", default=None, help="where the export and output go (default: a temp dir)")
+    ap.add_argument("--record-pass", default=None, choices=["mean", "whole", "blend"],
+                    help="the run's model.record_pass (default: the config default)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="voc-bench-"))
     config, texts = export.write_export(work / "export", args.records, args.long_share, model_path=args.model,
-                                         weeks=args.weeks)
+                                         weeks=args.weeks, record_pass=args.record_pass)
     result: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                     "records": args.records, "long_share": args.long_share, "workers": args.workers,
                     "engine": args.engine}

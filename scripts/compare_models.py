@@ -46,6 +46,9 @@ def main() -> int:
     ap.add_argument("--a-record-pass", default=None, help="A's model.record_pass for the record unit (default: "
                     "the config default); with --b omitted, one model under two record passes")
     ap.add_argument("--b-record-pass", default=None, help="B's model.record_pass (default: the config default)")
+    ap.add_argument("--a-fusion", default=None, choices=["voc", "general"],
+                    help="A's sentiment fusion (default: the config default; general without a voc fusion)")
+    ap.add_argument("--b-fusion", default=None, choices=["voc", "general"], help="B's sentiment fusion")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
@@ -54,9 +57,13 @@ def main() -> int:
 
     texts, y = read_labelled(args.data, "text", args.label_column)
     args.b = args.b or args.a
+    from voc_pipeline.config import ModelConfig
+
     taggers = {k: load_tagger(p) for k, p in (("a", args.a), ("b", args.b))}
+    fusions = {k: taggers[k].use_fusion(f or ModelConfig().sentiment_fusion)
+               for k, f in (("a", args.a_fusion), ("b", args.b_fusion))}
     passes = {"a": args.a_record_pass, "b": args.b_record_pass}
-    res: dict = {"data": args.data, "a": args.a, "b": args.b, "record_pass": passes,
+    res: dict = {"data": args.data, "a": args.a, "b": args.b, "record_pass": passes, "sentiment_fusion": fusions,
                  "model_hash": {k: t.model_hash[:16] for k, t in taggers.items()}}
     for unit in args.units.split(","):
         pa, pb = (unit_probabilities(taggers[k], texts, unit, passes[k])[0] for k in ("a", "b"))

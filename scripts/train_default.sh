@@ -23,9 +23,11 @@ MLM="${MLM_DIR:-checkpoints/mlm-fast}"
   --out "$OUT" --config fast --seed 13 --epochs 3.0 --max-steps 9200 --batch-size 128 \
   --synthetic 40000 --synthetic-version 2 --max-per-class 150000 --threads 2 --no-extend-endings \
   --domain src/voc_pipeline/resources/domains/commerce.yaml \
-  --cache-dir checkpoints/kiwi --model-id voc-fast-v2 --init "$MLM" \
+  --cache-dir checkpoints/kiwi --model-id voc-fast-v2.1 --init "$MLM" \
   --commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.25 --commerce-dev-weight 10 "$@"
 # voc-fast-v2 (2026-11-24, eighth session): pretraining 67.7 min + this step 25.3 min (9,195 steps) on 2 cores.
+# voc-fast-v2.1 (twelfth session) is the same network and heads with step 3's voc fusion added; the shipped
+# directory was trained as voc-fast-v2 and renamed in config.json when the fusion was added.
 # train writes model.int8.onnx (the CPU run path) next to the weights, then fits the n-gram sentence heads
 # (ngram_head.npz, ~2 min; --no-ngram-head skips them, docs/model.md §5) with variant (c′): a commerce head on
 # the synthetic rows + data/dev/commerce_dev.jsonl (each row ×10, its fusion logits cross-fitted), fusion on
@@ -33,6 +35,12 @@ MLM="${MLM_DIR:-checkpoints/mlm-fast}"
 # Earlier defaults: voc-fast-v1 = no pretraining, --max-steps 5000, synthetic version 1, --model-id voc-fast-v1
 # (~25 min on 2 idle cores); voc-small-v0 = --config small --epochs 1.0 --max-steps 1100 --synthetic 30000
 # --max-per-class 80000 (~10 min).
+
+# step 3: the voc fusion `run` uses (twelfth session, docs/model.md "A VOC fusion beside the general one"): a
+# second fusion of the same heads fitted on data/dev/commerce_dev.jsonl (cross-fitted commerce logits) +
+# data/dev/commerce_reviews_dev.jsonl, calib at 0.25 of the weight; prints its dev2 gate; ~3 min
+"$PY" scripts/voc_fusion_experiment.py --model "$OUT" --out "$OUT" --work "$OUT/cache/voc_fusion" \
+  --gate-record-pass whole
 
 # every figure of the model card (held-out NSMC vs TF-IDF, KOTE, danawa, data/eval, spans, speed)
 "$PY" benchmarks/model_eval.py --model "$OUT"

@@ -33,13 +33,21 @@ def main() -> int:
     ap.add_argument("--model", default=str(REPO / "src/voc_pipeline/resources/model"))
     ap.add_argument("--work", default="/tmp/vocfusion")
     ap.add_argument("--cache-dir", default=str(REPO / "checkpoints/kiwi"))
+    ap.add_argument("--gate-record-pass", default="mean", choices=["mean", "whole", "blend"],
+                    help="step 2: the candidate's model.record_pass (V2 was gated with mean, candidate W with "
+                         "whole); the shipped fusion keeps mean")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
     from sklearn.metrics import f1_score
 
     from voc_pipeline.models.encoding import encode
-    from voc_pipeline.models.evaluate import paired_bootstrap, read_labelled, sentiment_metrics, unit_probabilities
+    from voc_pipeline.models.evaluate import (
+        paired_bootstrap,
+        read_labelled,
+        sentiment_metrics,
+        unit_probabilities,
+    )
     from voc_pipeline.models.ngram_head import (
         _balanced_sample,
         _cross_fitted_dev_logits,
@@ -56,7 +64,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     rep = json.loads((mdir / "training_report.json").read_text(encoding="utf-8"))
     tcfg, hrep = rep["config"], rep["report"]["ngram_head"]
-    tagger = load_tagger(str(mdir), threads=2)
+    tagger = load_tagger(str(mdir), threads=2, fusion="general")    # V0: the shipped fusion
     head = tagger.ngram_head
     conf = tagger.config
     kt = KiwiTokenizer()
@@ -84,7 +92,7 @@ def main() -> int:
                            conf.use_tags, head.bits, head.orders)
         y_syn = lab["label_id"].to_numpy()
         P = {}
-        for f in DEV_FIT + [DEV_GATE]:
+        for f in [*DEV_FIT, DEV_GATE]:
             texts, y = read_labelled(REPO / f)
             morphs = kt.morphemes(texts)
             lp, hl = parts(morphs)
@@ -134,12 +142,13 @@ def main() -> int:
 
     # step 2: the gate, record unit on dev2
     texts, y2 = P[DEV_GATE]["texts"], P[DEV_GATE]["y"]
-    p0 = unit_probabilities(tagger, texts, "record")[0]
-    voc = type(head)(head.W, head.b, A, c, head.bits, head.orders)
-    tagger.ngram_head = voc
-    p1 = unit_probabilities(tagger, texts, "record")[0]
+    p0 = unit_probabilities(tagger, texts, "record", "mean")[0]
+    tagger.ngram_head = type(head)(head.W, head.b, head.fuse_A, head.fuse_c, head.bits, head.orders, {"voc": (A, c)})
+    tagger.use_fusion("voc")
+    p1 = unit_probabilities(tagger, texts, "record", args.gate_record_pass)[0]
     tagger.ngram_head = head
-    for name, p in (("V0", p0), (chosen, p1)):
+    tagger.use_fusion("general")
+    for name, p in (("V0", p0), (f"{chosen} + record_pass {args.gate_record_pass}", p1)):
         m3 = sentiment_metrics(p, y2, [0, 1, 2])
         b = y2 != 1
         m2 = sentiment_metrics(p[b], y2[b], [0, 2])
@@ -151,12 +160,22 @@ def main() -> int:
     print("gate", "PASSED" if passed else "FAILED")
     if args.out:
         out = Path(args.out)
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.copytree(mdir, out)
+        if out.resolve() != mdir.resolve():     # --out = --model adds the fusion in place (train_default.sh)
+            if out.exists():
+                shutil.rmtree(out)
+            shutil.copytree(mdir, out)
         voc_head = type(head).load(out)
-        voc_head.fusions = {**getattr(voc_head, "fusions", {}), "voc": (A, c)}
+        voc_head.fusions = {**voc_head.fusions, "voc": (A, c)}
         voc_head.save(out)
+        f = out / "training_report.json"
+        rec = json.loads(f.read_text(encoding="utf-8"))
+        rec["report"]["voc_fusion"] = {
+            "variant": chosen, "fit": DEV_FIT, "fit_rows": len(y), "calib_rows": len(cal["y"]),
+            "calib_share": 0.0 if chosen == "V1" else 0.25, "cv_macro_f1": {k: round(v, 4) for k, v in cv.items()},
+            "gate": {"data": DEV_GATE, "unit": "record", "record_pass": args.gate_record_pass, **bs},
+            "fusion_A": np.round(A, 4).tolist(), "fusion_c": np.round(c, 4).tolist(),
+            "command": "python scripts/voc_fusion_experiment.py --out DIR"}
+        f.write_text(json.dumps(rec, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"wrote {out} with the {chosen} fusion as 'voc'")
     return 0
 

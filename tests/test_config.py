@@ -46,11 +46,20 @@ def test_default_config_loads():
 
 
 def test_model_record_pass_is_validated():
-    assert config_from_dict({}).model.record_pass == "mean"
-    assert config_from_dict({"model": {"record_pass": "whole"}}).model.record_pass == "whole"
+    # whole since the voc fusion (docs/model.md 'The VOC fusion with the whole-record pass')
+    assert config_from_dict({}).model.record_pass == "whole"
+    assert config_from_dict({"model": {"record_pass": "mean"}}).model.record_pass == "mean"
     with pytest.raises(ConfigError) as err:
         config_from_dict({"model": {"record_pass": "max"}})
     assert "'model.record_pass'" in str(err.value) and "'blend'" in str(err.value)
+
+
+def test_model_sentiment_fusion_is_validated():
+    assert config_from_dict({}).model.sentiment_fusion == "voc"
+    assert config_from_dict({"model": {"sentiment_fusion": "general"}}).model.sentiment_fusion == "general"
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"model": {"sentiment_fusion": "movies"}})
+    assert "'model.sentiment_fusion'" in str(err.value) and "'voc'" in str(err.value)
 
 
 def test_model_option_choices_are_the_tag_stage_modes():
@@ -58,6 +67,7 @@ def test_model_option_choices_are_the_tag_stage_modes():
     from typing import get_args
 
     from voc_pipeline.config import ModelConfig
+    from voc_pipeline.models.ngram_head import FUSIONS
     from voc_pipeline.stages.tag import (
         OPINION_FILL_CONFIDENCE,
         OPINION_FILLS,
@@ -67,6 +77,7 @@ def test_model_option_choices_are_the_tag_stage_modes():
     )
 
     fields = ModelConfig.model_fields
+    assert set(get_args(fields["sentiment_fusion"].annotation)) == set(FUSIONS)
     assert get_args(fields["record_pass"].annotation) == RECORD_PASSES
     assert get_args(fields["span_fusion"].annotation) == SPAN_FUSIONS
     assert get_args(fields["span_pairing"].annotation) == SPAN_PAIRINGS

@@ -31,5 +31,7 @@ def test_a_run_unloads_the_models_it_loaded_and_keeps_their_identity(tmp_path, m
     second = pipeline.run_pipeline(config, inputs=week, output=tmp_path / "b", workers=1)
     assert unloaded == [stages.model.model_id]
     assert second.manifest["model"] == first.manifest["model"] == stages.model_info
-    assert set(stages.model_info) == {"id", "hash", "backend"} and all(stages.model_info.values())
+    assert set(stages.model_info) == {"id", "hash", "backend", "sentiment_fusion"} and all(stages.model_info.values())
+    # the embedded default has a voc fusion, which config model.sentiment_fusion asks for by default
+    assert stages.model_info["sentiment_fusion"] == stages.model.fusion == "voc"
     assert second.records == first.records > 0

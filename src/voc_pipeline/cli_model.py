@@ -131,6 +131,9 @@ def evaluate(
     record_pass: Annotated[str | None, typer.Option("--record-pass", help="with --unit record: the run's "
                                                     "model.record_pass (mean, whole, blend; default: the "
                                                     "config default)")] = None,
+    fusion: Annotated[str | None, typer.Option("--fusion", help="the sentiment fusion: voc (fitted on VOC "
+                                               "records) or general (fitted on the training corpora); default: "
+                                               "the config default, what `run` uses")] = None,
     span_fusion: Annotated[str | None, typer.Option("--span-fusion", help="with --spans: the run's "
                                                     "model.span_fusion (model, fill, lexicon_aspects, union; "
                                                     "default: the config default)")] = None,
@@ -138,16 +141,19 @@ def evaluate(
 ) -> None:
     """모델 평가 / score a labelled file: accuracy, macro-F1, ECE, texts/s (neg/pos-only files: binary)."""
     from voc_pipeline.models.evaluate import UNITS, evaluate_file, span_eval
+    from voc_pipeline.models.ngram_head import FUSIONS
     from voc_pipeline.stages.tag import RECORD_PASSES, SPAN_FUSIONS
 
     if unit not in UNITS:
         raise typer.BadParameter(f"one of {', '.join(UNITS)}", param_hint="--unit")
     if record_pass is not None and record_pass not in RECORD_PASSES:
         raise typer.BadParameter(f"one of {', '.join(RECORD_PASSES)}", param_hint="--record-pass")
+    if fusion is not None and fusion not in FUSIONS:
+        raise typer.BadParameter(f"one of {', '.join(FUSIONS)}", param_hint="--fusion")
     if span_fusion is not None and span_fusion not in SPAN_FUSIONS:
         raise typer.BadParameter(f"one of {', '.join(SPAN_FUSIONS)}", param_hint="--span-fusion")
     res = evaluate_file(str(model) if model else None, str(data), text_column, label_column, baseline=baseline,
-                        batch_size=batch_size, unit=unit, record_pass=record_pass,
+                        batch_size=batch_size, unit=unit, record_pass=record_pass, fusion=fusion,
                         log=lambda m: typer.echo(m, err=True))
     if spans is not None:
         from voc_pipeline.config import ModelConfig, domain_path
@@ -163,7 +169,8 @@ def evaluate(
     if as_json:
         typer.echo(json.dumps(res, ensure_ascii=False))
         return
-    shown = f"unit={unit}" + (f" record_pass={res['record_pass']}" if res.get("record_pass") else "")
+    shown = (f"unit={unit}" + (f" record_pass={res['record_pass']}" if res.get("record_pass") else "")
+             + f" fusion={res['sentiment_fusion']}")
     typer.echo(f"{res['model_id']}  {res['file']}  n={res['n']}  labels={'/'.join(res['labels'])}  {shown}")
     typer.echo(f"accuracy {res['accuracy']:.4f}  macro-F1 {res['macro_f1']:.4f}  ECE {res['ece']:.4f}  "
                f"{res['texts_per_s']:.0f} texts/s (model), {res['texts_per_s_with_kiwi']:.0f} with Kiwi")

@@ -79,10 +79,17 @@ class ModelConfig(_Strict):
     backend: Literal["auto", "onnx", "torch"] = Field(
         default="auto", description="auto: int8 ONNX Runtime on CPU when the model directory has it, else torch")
     record_pass: Literal["mean", "whole", "blend"] = Field(
-        default="mean",
-        description="records.sentiment: mean = the length-weighted mean of the record's sentences; whole = "
-                    "one more model pass over a record of 2+ sentences that fits the model's window (else the "
-                    "mean); blend = the average of the two (stages/tag.py RECORD_PASSES, docs/model.md)")
+        default="whole",
+        description="records.sentiment: whole = one more model pass over a record of 2+ sentences that fits the "
+                    "model's window (else the mean), the unit the voc fusion is fitted at; mean = the length-"
+                    "weighted mean of the record's sentences; blend = the average of the two (stages/tag.py "
+                    "RECORD_PASSES, docs/model.md 'The VOC fusion with the whole-record pass')")
+    sentiment_fusion: Literal["voc", "general"] = Field(
+        default="voc",
+        description="which calibration of the sentiment fusion (model ⊕ n-gram heads) scores sentences: voc = "
+                    "fitted on hand-written VOC records (shop reviews, tickets, chat; data/dev), general = fitted on "
+                    "the training corpora (movie reviews, comments); a model directory without a voc fusion uses "
+                    "general (models/ngram_head.py, docs/model.md 'A VOC fusion beside the general one')")
     span_fusion: Literal["model", "fill", "lexicon_aspects", "union"] = Field(
         default="fill",
         description="mentions from the model's spans fused with the lexicon's (the model directory's lexicon.yaml + "

@@ -153,6 +153,7 @@ class Stages:
             model_path = str(config.resolve(config.model.path)) if config.model.path else None
             self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size,
                                      backend=config.model.backend)
+            self.model.use_fusion(config.model.sentiment_fusion)
             self.tagger = Tagger(self.model, record_pass=config.model.record_pass,
                                  span_fusion=config.model.span_fusion,
                                  span_pairing=config.model.span_pairing,
@@ -161,7 +162,8 @@ class Stages:
                                  opinion_polarity=config.model.opinion_polarity,
                                  domain_yaml=domain_path(config.domain, config.base_dir))
         self.model_info = ({"id": self.model.model_id, "hash": self.model.model_hash,
-                            "backend": self.model.backend_name} if self.model is not None else None)
+                            "backend": self.model.backend_name, "sentiment_fusion": self.model.fusion}
+                           if self.model is not None else None)
 
     def unload(self) -> None:
         """Drop the masker, Kiwi and the model (most of the run's memory) once every batch is

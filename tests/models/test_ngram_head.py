@@ -286,3 +286,67 @@ def test_a_reused_general_head_is_stored_as_given_and_not_refitted(tiny_model, t
     head = NgramHead.load(reused)
     assert np.array_equal(head.W, W0.astype(np.float16).astype(np.float32)) and np.allclose(head.b, b0)
     assert not np.allclose(NgramHead.load(fitted).W, head.W)
+
+
+def _small_head(fusions=None):
+    from voc_pipeline.models.ngram_head import NgramHead
+
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(1 << 10, 6)).astype(np.float16).astype(np.float32)
+    return NgramHead(W, rng.normal(size=6), rng.normal(size=(3, 9)), rng.normal(size=3), 10,
+                     ("uni", "bi", "tri", "tag"), fusions)
+
+
+def test_named_fusions_roundtrip_and_apply_only_when_asked(tmp_path):
+    from voc_pipeline.models.ngram_head import NgramHead
+
+    rng = np.random.default_rng(1)
+    voc = (rng.normal(size=(3, 9)), rng.normal(size=3))
+    head = _small_head({"voc": voc})
+    head.save(tmp_path)
+    back = NgramHead.load(tmp_path)
+    assert set(back.fusions) == {"voc"}
+    assert np.array_equal(back.fusions["voc"][0], voc[0]) and np.array_equal(back.fusions["voc"][1], voc[1])
+    assert np.array_equal(back.fuse_A, head.fuse_A)
+    lp, hl = np.log(rng.dirichlet(np.ones(3), size=5)), rng.normal(size=(5, 6))
+    general, by_voc = back.fuse(lp, hl), back.fuse(lp, hl, "voc")
+    z = np.concatenate([lp, hl], 1) @ voc[0].T + voc[1]
+    expected = np.exp(z - z.max(1, keepdims=True))
+    assert np.allclose(by_voc, expected / expected.sum(1, keepdims=True))
+    assert not np.allclose(general, by_voc)
+    assert back.fusion_for("voc") == "voc" and back.fusion_for("other") == "general"
+
+
+def test_a_head_saved_without_named_fusions_loads_with_none(tmp_path):
+    from voc_pipeline.models.ngram_head import HEAD_FILE, NgramHead
+
+    head = _small_head()
+    # the file layout of heads written before named fusions existed
+    np.savez_compressed(tmp_path / HEAD_FILE, W=head.W.astype(np.float16), b=head.b, fuse_A=head.fuse_A,
+                        fuse_c=head.fuse_c, bits=np.int64(head.bits), orders=np.asarray(head.orders))
+    back = NgramHead.load(tmp_path)
+    assert back.fusions == {} and back.fusion_for("voc") == "general"
+
+
+def test_a_named_fusion_of_the_wrong_shape_is_refused():
+    with pytest.raises(ValueError, match="fusion 'voc'"):
+        _small_head({"voc": (np.zeros((3, 6)), np.zeros(3))})
+    with pytest.raises(ValueError, match="fusion 'general'"):
+        _small_head({"general": (np.zeros((3, 9)), np.zeros(3))})
+
+
+def test_the_tagger_applies_the_fusion_it_is_told_to(morphs):
+    from voc_pipeline.models.tagger import load_tagger
+
+    t = load_tagger()
+    assert t.fusion == "voc"               # a bare load predicts as a default run: the embedded voc fusion
+    voc = t.predict(morphs).sentiment
+    assert load_tagger(fusion="general").fusion == "general"
+    assert t.use_fusion("general") == "general"
+    general = t.predict(morphs).sentiment
+    assert np.allclose(voc.sum(1), 1.0) and not np.allclose(voc, general)
+    assert voc[1].argmax() == 2 and voc[0].argmax() == 0
+    with pytest.raises(ValueError, match="fusion must be one of"):
+        t.use_fusion("movies")
+    t.ngram_head = None
+    assert t.use_fusion("voc") == "general"               # no head, nothing to choose

@@ -36,9 +36,12 @@ REVIEWS = [
 
 @pytest.fixture(scope="module")
 def tagger():
+    from voc_pipeline.config import ModelConfig
     from voc_pipeline.models.tagger import load_tagger
 
-    return load_tagger(None, threads=1)
+    t = load_tagger(None, threads=1)
+    t.use_fusion(ModelConfig().sentiment_fusion)      # the oracles below predict as `run` does
+    return t
 
 
 def test_a_record_is_the_length_weighted_mean_of_its_kiwi_sentences(tagger) -> None:
@@ -143,6 +146,28 @@ def test_cli_rejects_an_unknown_unit(tmp_path) -> None:
     assert res.exit_code != 0 and "record-pass" in res.output
     res = CliRunner().invoke(app, ["evaluate", "--data", str(data), "--unit", "record", "--record-pass", "whole"])
     assert res.exit_code == 0 and "record_pass=whole" in res.output
+
+
+def test_cli_evaluates_under_either_sentiment_fusion(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from voc_pipeline.cli import app
+
+    data = tmp_path / "r.jsonl"
+    rows = [("배송이 너무 늦어서 화가 났어요.", "neg"), ("가격 대비 품질이 아주 좋아요 재구매 의사 있습니다", "pos"),
+            ("주문한 상품 언제 출고되나요?", "neu")]
+    data.write_text("".join(json.dumps({"text": t, "label": lab}, ensure_ascii=False) + "\n" for t, lab in rows),
+                    encoding="utf-8")
+    out = {}
+    for fusion in (None, "general"):
+        args = ["evaluate", "--data", str(data), "--json"] + (["--fusion", fusion] if fusion else [])
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        out[fusion] = json.loads(res.output.strip().splitlines()[-1])
+    assert out[None]["sentiment_fusion"] == "voc"          # the config default, what `run` uses
+    assert out["general"]["sentiment_fusion"] == "general"
+    res = CliRunner().invoke(app, ["evaluate", "--data", str(data), "--fusion", "movies"])
+    assert res.exit_code != 0 and "--fusion" in res.output
 
 
 def test_the_shipped_figures_hold_both_units() -> None:

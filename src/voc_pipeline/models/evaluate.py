@@ -119,8 +119,13 @@ def record_unit_probabilities(tagger, texts: Sequence[str], config=None) -> tupl
     t_kiwi = time.perf_counter() - t0
     t0 = time.perf_counter()
     stage = Tagger(tagger, record_pass=config.model.record_pass)
-    sentences, _ = stage(prepared.sentences)
-    p = stage.record_probabilities(records["record_id"], sentences)
+    before = tagger.fusion
+    tagger.use_fusion(config.model.sentiment_fusion)      # as `Stages` does for a run
+    try:
+        sentences, _ = stage(prepared.sentences)
+        p = stage.record_probabilities(records["record_id"], sentences)
+    finally:
+        tagger.fusion = before
     t_model = time.perf_counter() - t0
     p = np.where(np.isnan(p).any(axis=1, keepdims=True), _NO_SENTENCE, p)
     return p, t_kiwi, t_model
@@ -142,19 +147,22 @@ def text_unit_probabilities(tagger, texts: Sequence[str]) -> tuple[np.ndarray, f
 
 def unit_probabilities(tagger, texts: Sequence[str], unit: str = "text",
                        record_pass: str | None = None) -> tuple[np.ndarray, float, float]:
-    """``record_pass``: the record unit's ``model.record_pass`` (None: the default config's)."""
+    """``record_pass``: the record unit's ``model.record_pass`` (None: the default config's). Both units
+    use the tagger's sentiment fusion (``Tagger.use_fusion``)."""
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
     if unit == "record":
-        return record_unit_probabilities(tagger, texts, record_pass_config(record_pass))
+        return record_unit_probabilities(tagger, texts, record_pass_config(record_pass, tagger.fusion))
     return text_unit_probabilities(tagger, texts)
 
 
-def record_pass_config(record_pass: str | None = None):
-    """The default run's PipelineConfig, with ``model.record_pass`` set when given."""
+def record_pass_config(record_pass: str | None = None, fusion: str | None = None):
+    """The default run's PipelineConfig, with ``model.record_pass`` and ``model.sentiment_fusion`` set
+    when given."""
     from voc_pipeline.config import ModelConfig, PipelineConfig
 
-    return PipelineConfig() if record_pass is None else PipelineConfig(model=ModelConfig(record_pass=record_pass))
+    given = {k: v for k, v in (("record_pass", record_pass), ("sentiment_fusion", fusion)) if v is not None}
+    return PipelineConfig(model=ModelConfig(**given)) if given else PipelineConfig()
 
 
 # ----------------------------------------------------------------------------- evaluate a file
@@ -162,8 +170,11 @@ def record_pass_config(record_pass: str | None = None):
 
 def evaluate_file(model: str | None, data: str, text_column: str = "text", label_column: str = "label",
                   baseline: bool = False, baseline_train: Sequence[str] | None = None, batch_size: int = 64,
-                  limit: int | None = None, unit: str = "text", record_pass: str | None = None, log=print) -> dict:
-    """Scores of ``model`` on a labelled file; ``unit`` (UNITS): how a text becomes probabilities."""
+                  limit: int | None = None, unit: str = "text", record_pass: str | None = None,
+                  fusion: str | None = None, log=print) -> dict:
+    """Scores of ``model`` on a labelled file; ``unit`` (UNITS): how a text becomes probabilities;
+    ``fusion``: the sentiment fusion (ngram_head.FUSIONS; default: the config default, what `run` uses)."""
+    from voc_pipeline.config import ModelConfig
     from voc_pipeline.models.tagger import load_tagger
 
     texts, y = read_labelled(data, text_column, label_column, limit)
@@ -171,10 +182,12 @@ def evaluate_file(model: str | None, data: str, text_column: str = "text", label
     # a neg/pos file: predictions are restricted to those two
     classes = [0, 2] if set(classes) <= {0, 2} else [0, 1, 2]
     tagger = load_tagger(model, batch_size=batch_size)
+    tagger.use_fusion(fusion or ModelConfig().sentiment_fusion)
     probs, t_kiwi, t_model = unit_probabilities(tagger, texts, unit, record_pass)
     res = sentiment_metrics(probs, y, classes)
     res.update({
         "model_id": tagger.model_id, "model_hash": tagger.model_hash[:16], "file": str(data), "unit": unit,
+        "sentiment_fusion": tagger.fusion,
         "record_pass": record_pass_config(record_pass).model.record_pass if unit == "record" else None,
         "texts_per_s": round(len(texts) / max(t_model, 1e-9), 1),
         "texts_per_s_with_kiwi": round(len(texts) / max(t_model + t_kiwi, 1e-9), 1),
@@ -500,7 +513,7 @@ def span_labels(toks, model: str | None, domain_yaml: str | Path | None, modes: 
     )
 
     morphs = [[(t.form, t.tag) for t in ts] for ts in toks]
-    tagger = load_tagger(model)
+    tagger = load_tagger(model)     # the default run's sentiment fusion: the opinion fill reads the sentiment
     out = tagger.predict(morphs)
     model_labels = out.span_labels
     polarity = opinion_polarity or ModelConfig().opinion_polarity   # set_opinion_polarity checks it

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 
 HEAD_FILE = "ngram_head.npz"
+GENERAL = "general"             # the fusion fitted on the training corpora's calib split (fuse_A, fuse_c)
+FUSIONS = (GENERAL, "voc")      # the names config ``model.sentiment_fusion`` may ask for
 _MULT = np.uint64(0x9E3779B97F4A7C15)          # Fibonacci hashing
 _SALTS = {"uni": 0x1F3D5B79, "bi": 0x2C1B3A49, "tri": 0x6A09E667, "tag": 0x3C6EF372}
 
@@ -77,16 +79,32 @@ def features(enc: dict[str, np.ndarray], bits: int = 18, orders=("uni", "bi", "t
 
 
 class NgramHead:
-    """Weights of the head and of the fusion; ``probs(model_probs, enc)`` is all inference needs."""
+    """Weights of the head and of the fusions; ``probs(model_probs, enc, fusion)`` is all inference needs.
+
+    ``fuse_A``/``fuse_c`` are the ``general`` fusion (fitted on the calib split of the training corpora,
+    movie reviews and comments, plus a share of commerce dev rows). ``fusions`` holds more named fusions
+    of the same inputs, e.g. ``voc``: fitted mostly on hand-written VOC dev records, the calibration
+    ``run`` uses (docs/model.md, "A VOC fusion beside the general one"). A name the head does not have
+    falls back to ``general`` (``fusion_for``).
+    """
 
     def __init__(self, W: np.ndarray, b: np.ndarray, fuse_A: np.ndarray, fuse_c: np.ndarray, bits: int,
-                 orders: tuple[str, ...]) -> None:
+                 orders: tuple[str, ...], fusions: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         self.W = np.asarray(W, dtype=np.float32)          # (2**bits, 3 per head): general[, commerce]
         self.b = np.asarray(b, dtype=np.float32)          # (3 per head,)
         self.fuse_A = np.asarray(fuse_A, dtype=np.float64)  # (3, 3 + W columns): [model, heads] -> logits
         self.fuse_c = np.asarray(fuse_c, dtype=np.float64)  # (3,)
         self.bits = int(bits)
         self.orders = tuple(orders)
+        self.fusions = {str(k): (np.asarray(A, dtype=np.float64), np.asarray(c, dtype=np.float64))
+                        for k, (A, c) in (fusions or {}).items()}
+        for name, (A, c) in self.fusions.items():
+            if name == GENERAL or A.shape != self.fuse_A.shape or c.shape != self.fuse_c.shape:
+                raise ValueError(f"fusion {name!r}: shape {A.shape}/{c.shape}, expected {self.fuse_A.shape}/{self.fuse_c.shape}")
+
+    def fusion_for(self, name: str) -> str:
+        """The fusion ``name`` resolves to: itself when the head has it, else ``general``."""
+        return name if name in self.fusions else GENERAL
 
     def logits(self, enc: dict[str, np.ndarray]) -> np.ndarray:
         r, c, _ = features(enc, self.bits, self.orders)
@@ -99,24 +117,29 @@ class NgramHead:
             out[has] = np.add.reduceat(self.W[c], starts, axis=0) / np.sqrt(counts[has])[:, None]
         return out + self.b
 
-    def fuse(self, model_logprobs: np.ndarray, head_logits: np.ndarray) -> np.ndarray:
+    def fuse(self, model_logprobs: np.ndarray, head_logits: np.ndarray, fusion: str = GENERAL) -> np.ndarray:
+        A, c = self.fusions.get(fusion, (self.fuse_A, self.fuse_c))
         x = np.concatenate([np.asarray(model_logprobs, np.float64), head_logits], axis=1)
         # column by column, not ``x @ A.T``: BLAS takes another path for one row (gemv) than for many
         # (gemm) and the last bit moved with the batch size; these sums are the same for any batch
-        z = np.repeat(self.fuse_c[None, :], len(x), axis=0)
+        z = np.repeat(c[None, :], len(x), axis=0)
         for j in range(x.shape[1]):
-            z += x[:, j:j + 1] * self.fuse_A[:, j]
+            z += x[:, j:j + 1] * A[:, j]
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
 
-    def probs(self, model_probs: np.ndarray, enc: dict[str, np.ndarray]) -> np.ndarray:
+    def probs(self, model_probs: np.ndarray, enc: dict[str, np.ndarray], fusion: str = GENERAL) -> np.ndarray:
         """Fused probabilities from the model's temperature-calibrated probabilities and the batch."""
-        return self.fuse(np.log(np.clip(model_probs, 1e-12, None)), self.logits(enc))
+        return self.fuse(np.log(np.clip(model_probs, 1e-12, None)), self.logits(enc), fusion)
 
     def save(self, model_dir: str | Path) -> Path:
         path = Path(model_dir) / HEAD_FILE
+        named = {}
+        for name, (A, c) in self.fusions.items():
+            named[f"fuse_A__{name}"], named[f"fuse_c__{name}"] = A, c
         np.savez_compressed(path, W=self.W.astype(np.float16), b=self.b, fuse_A=self.fuse_A, fuse_c=self.fuse_c,
-                            bits=np.int64(self.bits), orders=np.asarray(self.orders))
+                            bits=np.int64(self.bits), orders=np.asarray(self.orders),
+                            fusion_names=np.asarray(sorted(self.fusions), dtype=str), **named)
         return path
 
     @classmethod
@@ -125,7 +148,9 @@ class NgramHead:
         if not path.is_file():
             return None
         z = np.load(path, allow_pickle=False)
-        return cls(z["W"], z["b"], z["fuse_A"], z["fuse_c"], int(z["bits"]), tuple(str(o) for o in z["orders"]))
+        names = [str(n) for n in z["fusion_names"]] if "fusion_names" in z.files else []
+        return cls(z["W"], z["b"], z["fuse_A"], z["fuse_c"], int(z["bits"]), tuple(str(o) for o in z["orders"]),
+                   {n: (z[f"fuse_A__{n}"], z[f"fuse_c__{n}"]) for n in names})
 
 
 # ----------------------------------------------------------------------------- fitting (train time)

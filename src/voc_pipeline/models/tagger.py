@@ -154,6 +154,7 @@ class Tagger:
     """A loaded model: ``predict`` over Kiwi morpheme sentences, with either backend."""
 
     ngram_head = None       # an ngram_head.NgramHead fused with the sentiment logits, when the directory has one
+    fusion = "general"      # which of the head's fusions ``predict`` applies (``use_fusion``; load_tagger sets it)
 
     def __init__(self, backend, tokenizer, config, model_id: str, model_hash: str, batch_size: int = 64,
                  path: str = "", backend_name: str = "torch"):
@@ -174,6 +175,16 @@ class Tagger:
 
     def set_threads(self, threads: int) -> None:
         self.backend.set_threads(threads)
+
+    def use_fusion(self, name: str) -> str:
+        """Apply the head's fusion ``name`` (ngram_head.FUSIONS) from now on; returns the one in effect:
+        ``general`` when the directory has no head or no fusion of that name (older models)."""
+        from voc_pipeline.models.ngram_head import FUSIONS, GENERAL
+
+        if name not in FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {name!r}")
+        self.fusion = self.ngram_head.fusion_for(name) if self.ngram_head is not None else GENERAL
+        return self.fusion
 
     def fits_window(self, sentences: Sequence[Sequence[tuple[str, str]]]) -> np.ndarray:
         """(n,) bool: whether sentence i fits the model's window whole (``max_morphemes`` morphemes,
@@ -199,7 +210,7 @@ class Tagger:
                          cfg.use_tags)
             sentiment, span = self.backend.forward(enc)
             p = _softmax(sentiment.astype(np.float64) / self.temperature)
-            probs[idx] = p if self.ngram_head is None else self.ngram_head.probs(p, enc)   # models/ngram_head.py
+            probs[idx] = p if self.ngram_head is None else self.ngram_head.probs(p, enc, self.fusion)   # models/ngram_head.py
             span_p = _softmax(span.astype(np.float32))
             arg = span_p.argmax(axis=-1)
             conf = np.take_along_axis(span_p, arg[..., None], axis=-1)[..., 0]
@@ -225,8 +236,13 @@ class Tagger:
 
 
 def load_tagger(path: str | None = None, device: str = "auto", batch_size: int = 64,
-                threads: int | None = None, quantize: bool | None = None, backend: str = "auto") -> Tagger:
+                threads: int | None = None, quantize: bool | None = None, backend: str = "auto",
+                fusion: str | None = None) -> Tagger:
     """Load a model directory (None = the embedded default).
+
+    ``fusion``: the n-gram head's sentiment fusion to apply (``Tagger.use_fusion``; default: config
+    ``model.sentiment_fusion``'s default, what `run` uses), so a tagger loaded anywhere predicts as a
+    default run does unless told otherwise.
 
     backend ``auto``: on CPU (``device`` cpu, or auto on a machine without an NVIDIA GPU), ONNX
     Runtime over the directory's ``model.int8.onnx`` when both exist (no torch import at all),
@@ -250,8 +266,15 @@ def load_tagger(path: str | None = None, device: str = "auto", batch_size: int =
         raise ModelError(f"ONNX Runtime 백엔드를 쓸 수 없습니다({ONNX_WEIGHTS}, onnxruntime, CPU 필요): {p}",
                          f"the onnx backend needs {ONNX_WEIGHTS} in {p}, onnxruntime installed and a CPU device")
     if backend in ("auto", "onnx") and onnx_ok and onnxruntime_available():
-        return _load_onnx(p, batch_size, want_threads)
-    return _load_torch(p, device, batch_size, want_threads, quantize)
+        tagger = _load_onnx(p, batch_size, want_threads)
+    else:
+        tagger = _load_torch(p, device, batch_size, want_threads, quantize)
+    if fusion is None:
+        from voc_pipeline.config import ModelConfig
+
+        fusion = ModelConfig().sentiment_fusion
+    tagger.use_fusion(fusion)
+    return tagger
 
 
 def _nvidia_gpu_present() -> bool:
