@@ -152,8 +152,7 @@ class Stages:
         if only not in ("prepare", "driver"):
             model_path = str(config.resolve(config.model.path)) if config.model.path else None
             self.model = load_tagger(model_path, device=config.model.device, batch_size=config.model.batch_size,
-                                     backend=config.model.backend)
-            self.model.use_fusion(config.model.sentiment_fusion)
+                                     backend=config.model.backend, fusion=config.model.sentiment_fusion)
             self.tagger = Tagger(self.model, record_pass=config.model.record_pass,
                                  span_fusion=config.model.span_fusion,
                                  span_pairing=config.model.span_pairing,

@@ -84,8 +84,8 @@ def test_the_whole_record_pass_is_the_record_as_one_sequence(tagger) -> None:
     assert np.allclose(blend, (probs + mean) / 2, atol=1e-6)
 
 
-@pytest.mark.parametrize("record_pass", ["mean", "whole"])
-def test_record_unit_equals_what_run_writes_in_records(tagger, tmp_path, monkeypatch, record_pass) -> None:
+@pytest.mark.parametrize(("record_pass", "fusion"), [("mean", "voc"), ("whole", "voc"), ("whole", "general")])
+def test_record_unit_equals_what_run_writes_in_records(tagger, tmp_path, monkeypatch, record_pass, fusion) -> None:
     from voc_pipeline.config import load_config
     from voc_pipeline.io.dataset import read_table
     from voc_pipeline.pipeline import run_pipeline
@@ -97,11 +97,12 @@ def test_record_unit_equals_what_run_writes_in_records(tagger, tmp_path, monkeyp
     cfg = tmp_path / "config.yaml"
     cfg.write_text(json.dumps({"sources": [{"name": "reviews", "channel": "review", "path": str(export),
                                             "columns": {"id": "리뷰ID", "text": "리뷰내용", "created_at": "작성일"}}],
-                               "model": {"record_pass": record_pass},
+                               "model": {"record_pass": record_pass, "sentiment_fusion": fusion},
                                "output": str(tmp_path / "out")}, ensure_ascii=False), encoding="utf-8")
-    run_pipeline(load_config(cfg), workers=1)
+    result = run_pipeline(load_config(cfg), workers=1)
+    assert result.manifest["model"]["sentiment_fusion"] == fusion
     records = read_table(tmp_path / "out", "records").set_index("source_id").loc[[f"R{i}" for i in range(len(REVIEWS))]]
-    probs = record_unit_probabilities(tagger, [t for t, _ in REVIEWS], record_pass_config(record_pass))[0]
+    probs = record_unit_probabilities(tagger, [t for t, _ in REVIEWS], record_pass_config(record_pass, fusion))[0]
     assert records["sentiment"].tolist() == [SENTIMENT_LABELS[i] for i in probs.argmax(1)]
     assert np.allclose(records["sentiment_score"].to_numpy(dtype=float), probs[:, 2] - probs[:, 0], atol=1e-4)
 
