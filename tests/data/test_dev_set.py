@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "data" / "dev" / "commerce_dev.jsonl"
 REVIEWS_DEV = ROOT / "data" / "dev" / "commerce_reviews_dev.jsonl"
 REVIEWS_DEV2 = ROOT / "data" / "dev" / "commerce_reviews_dev2.jsonl"
+REVIEWS_DEV3 = ROOT / "data" / "dev" / "commerce_reviews_dev3.jsonl"
 SPANS_DEV = ROOT / "data" / "dev" / "commerce_spans_dev.jsonl"
 EVAL_DIR = ROOT / "data" / "eval"
 
@@ -30,7 +31,8 @@ def _norm(text: str) -> str:
 
 
 @pytest.mark.parametrize(("path", "prefix", "minimum"),
-                         [(DEV, "cd", 400), (REVIEWS_DEV, "crd", 200), (REVIEWS_DEV2, "crd2", 240)])
+                         [(DEV, "cd", 400), (REVIEWS_DEV, "crd", 200), (REVIEWS_DEV2, "crd2", 240),
+                          (REVIEWS_DEV3, "crd3", 280)])
 def test_schema_ids_and_labels(path: Path, prefix: str, minimum: int) -> None:
     rows = _rows(path)
     assert len(rows) >= minimum
@@ -144,6 +146,25 @@ def test_no_reviews_dev2_text_or_sentence_equals_an_eval_or_other_dev_text() -> 
 
 def test_reviews_dev2_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
     assert builder.build(builder.SOURCE_REVIEWS2, "crd2") == _rows(REVIEWS_DEV2)
+
+
+def test_reviews_dev3_shares_no_record_with_any_other_set_and_no_long_sentence_with_eval() -> None:
+    """The third review set: no record equals an evaluation text or a record/line of another dev set,
+    and no Kiwi sentence of 10+ characters (spaces ignored) equals an evaluation text or sentence.
+    Shorter sentences ("좋아요", "배송 빨라요") are how shop reviews talk and may recur anywhere."""
+    rows = _rows(REVIEWS_DEV3)
+    others = {_norm(r["text"]) for p in (DEV, REVIEWS_DEV, REVIEWS_DEV2, SPANS_DEV) for r in _rows(p)}
+    eval_reviews = _rows(EVAL_DIR / "commerce_reviews.jsonl")
+    eval_sentences = _eval_texts() | {_norm(s) for sents in _record_sentences(eval_reviews) for s in sents}
+    assert [r["id"] for r in rows if _norm(r["text"]) in others | eval_sentences] == []
+    shared = [(r["id"], s) for r, sents in zip(rows, _record_sentences(rows), strict=True) for s in sents
+              if len(_norm(s)) >= 10 and _norm(s) in eval_sentences]
+    assert shared == []
+    assert len({_norm(r["text"]) for r in rows}) == len(rows), "no record twice"
+
+
+def test_reviews_dev3_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
+    assert builder.build(builder.SOURCE_REVIEWS3, "crd3") == _rows(REVIEWS_DEV3)
 
 
 # ----------------------------------------------------------------------------- the span dev set

@@ -118,7 +118,7 @@ def build_dataset(root: Path, weeks: list[str] | None = None, run_id: str = "202
         periods = set(weeks)
         _aggregate(staging, dataset, periods, taxonomy)
         manifest = {
-            "run_id": run_id, "package_version": "test", "model": {"id": "synthetic", "hash": "0"},
+            "run_id": run_id, "package_version": "test", "model": {"id": "synthetic", "hash": "0", "sentiment_fusion": "voc"},
             "periods": sorted(periods),
             "inputs": [{"source": "reviews", "path": "data/x.csv", "sha256": "0", "rows_read": RECORDS * len(weeks) + 1,
                         "records": RECORDS * len(weeks), "record_rows": RECORDS * len(weeks), "quarantined": 1,

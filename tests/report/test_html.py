@@ -42,6 +42,8 @@ def test_sections_and_figures(page):
     assert "채널 간 반복 문의 1" in text and "C-cross…" in text
     # accounting by reason
     assert "bad_date" in text and "unparseable date" in text
+    # the run line names the model and the sentiment calibration it used
+    assert "model synthetic (voc 감성 보정)" in text
 
 
 def test_self_contained_and_escaped(page):

@@ -367,7 +367,9 @@ def _accounting(manifests: list[dict]) -> str:
     totals = (f"<p>읽은 행 {c.get('rows_read', 0):,} = 레코드 행 + 격리 {c.get('quarantined', 0):,} · "
               f"레코드 {c.get('records', 0):,} (채팅은 대화 1건 = 레코드 1건)</p>")
     return (f"<p class=muted>run {_e(m['run_id'])} · 기간 {_e(', '.join(m.get('periods', [])))} · model "
-            f"{_e(m['model']['id'])} · v{_e(m['package_version'])}</p>" + totals
+            f"{_e(m['model']['id'])}"
+            + (f" ({_e(m['model']['sentiment_fusion'])} 감성 보정)" if m["model"].get("sentiment_fusion") else "")
+            + f" · v{_e(m['package_version'])}</p>" + totals
             + ("<table><tr><th>격리 사유</th><th>설명</th><th class=num>행</th></tr>" + reason_rows + "</table><br>"
                if reason_rows else "")
             + "<table><tr><th>파일</th><th class=num>읽은 행</th><th class=num>레코드</th><th class=num>격리</th>"
