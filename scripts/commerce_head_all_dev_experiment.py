@@ -48,9 +48,10 @@ def main() -> int:
         balanced_weights,
         encode_all,
         fit_fusion,
+        model_log_probs,
     )
     from voc_pipeline.models.tagger import load_tagger
-    from voc_pipeline.models.train import TrainConfig, prepare
+    from voc_pipeline.models.train import prepare, trained_config
     from voc_pipeline.stages.tokenize import KiwiTokenizer
 
     mdir = Path(args.model)
@@ -67,20 +68,11 @@ def main() -> int:
         return encode_all(tagger.tokenizer, morphs, conf.max_morphemes, conf.max_subwords, conf.use_tags,
                           head.bits, head.orders)
 
-    def model_lp(morphs):
-        tagger.ngram_head = None
-        lp = np.log(np.clip(tagger.predict(morphs).sentiment, 1e-12, None))
-        tagger.ngram_head = head
-        return lp
-
     cache = work / "inputs.pkl"
     if cache.is_file():
         D = pickle.loads(cache.read_bytes())
     else:
-        tc = {**tcfg, "cache_dir": args.cache_dir,
-              "data": [str(REPO / p) if not Path(p).is_absolute() else p for p in tcfg["data"]],
-              "domain_yaml": str(REPO / tcfg["domain_yaml"]) if tcfg.get("domain_yaml") else None}
-        splits = prepare(TrainConfig(**tc), print)
+        splits = prepare(trained_config(mdir, REPO, args.cache_dir), print)
         syn = splits["train"][(splits["train"]["label_id"] >= 0) & (splits["train"]["source"] == "synthetic")]
         cal = _balanced_sample(splits["calib"][splits["calib"]["label_id"] >= 0], seed, 4000)
         morphs, y, src = [], [], []
@@ -91,8 +83,8 @@ def main() -> int:
             src += [i] * len(yy)
         cal_m = cal["morphs"].tolist()
         D = {"X_syn": encoded(syn["morphs"].tolist()), "y_syn": syn["label_id"].to_numpy(),
-             "X_dev": encoded(morphs), "lp_dev": model_lp(morphs), "y_dev": np.concatenate(y), "src": np.array(src),
-             "X_cal": encoded(cal_m), "lp_cal": model_lp(cal_m), "y_cal": cal["label_id"].to_numpy()}
+             "X_dev": encoded(morphs), "lp_dev": model_log_probs(tagger, morphs), "y_dev": np.concatenate(y), "src": np.array(src),
+             "X_cal": encoded(cal_m), "lp_cal": model_log_probs(tagger, cal_m), "y_cal": cal["label_id"].to_numpy()}
         cache.write_bytes(pickle.dumps(D))
 
     y, src = D["y_dev"], D["src"]

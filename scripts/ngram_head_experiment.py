@@ -61,17 +61,12 @@ def main() -> None:
     from voc_pipeline.models.evaluate import sentiment_metrics
     from voc_pipeline.models.ngram_head import NgramHead, encode_all, fit_fusion, fit_head
     from voc_pipeline.models.tagger import _read_config, load_tagger
-    from voc_pipeline.models.train import TrainConfig, _balanced, prepare
+    from voc_pipeline.models.train import _balanced, prepare, trained_config
 
     mdir = Path(args.model)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    tcfg = json.loads((mdir / "training_report.json").read_text(encoding="utf-8"))["config"]
-    tcfg = {**tcfg, "cache_dir": args.cache_dir, "data": [str(REPO / p) if not Path(p).is_absolute() else p
-                                                           for p in tcfg["data"]]}
-    if tcfg.get("domain_yaml"):
-        tcfg["domain_yaml"] = str(REPO / tcfg["domain_yaml"])
-    cfg = TrainConfig(**tcfg)
+    cfg = trained_config(mdir, REPO, args.cache_dir)
     sp_file = work / "splits.pkl"
     if sp_file.is_file():
         splits = pickle.loads(sp_file.read_bytes())

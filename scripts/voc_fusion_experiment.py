@@ -54,9 +54,10 @@ def main() -> int:
         balanced_weights,
         encode_all,
         fit_fusion,
+        model_log_probs,
     )
     from voc_pipeline.models.tagger import load_tagger
-    from voc_pipeline.models.train import TrainConfig, prepare
+    from voc_pipeline.models.train import prepare, trained_config
     from voc_pipeline.stages.tokenize import KiwiTokenizer
 
     mdir = Path(args.model)
@@ -71,9 +72,7 @@ def main() -> int:
 
     def parts(morphs):
         """(model log-probabilities without the head, head logits) of Kiwi morpheme lists."""
-        tagger.ngram_head = None
-        lp = np.log(np.clip(tagger.predict(morphs).sentiment, 1e-12, None))
-        tagger.ngram_head = head
+        lp = model_log_probs(tagger, morphs)
         hl = np.concatenate([head.logits(encode(tagger.tokenizer, morphs[i:i + 256], conf.max_morphemes,
                                                 conf.max_subwords, conf.use_tags)) for i in range(0, len(morphs), 256)])
         return lp, hl
@@ -82,10 +81,7 @@ def main() -> int:
     if cache.is_file():
         P = pickle.loads(cache.read_bytes())
     else:
-        tc = {**tcfg, "cache_dir": args.cache_dir,
-              "data": [str(REPO / p) if not Path(p).is_absolute() else p for p in tcfg["data"]],
-              "domain_yaml": str(REPO / tcfg["domain_yaml"]) if tcfg.get("domain_yaml") else None}
-        splits = prepare(TrainConfig(**tc), print)
+        splits = prepare(trained_config(mdir, REPO, args.cache_dir), print)
         tr, calib = splits["train"], splits["calib"]
         lab = tr[(tr["label_id"] >= 0) & (tr["source"] == "synthetic")]
         X_syn = encode_all(tagger.tokenizer, lab["morphs"].tolist(), conf.max_morphemes, conf.max_subwords,

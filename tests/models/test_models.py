@@ -196,3 +196,17 @@ def test_span_eval_scores_lexicon_and_model(tiny_model, tmp_path):
     assert lx["all"]["overlap"]["f1"] == 1.0 and lx["stage"]["f1"] == 1.0
     m = span_eval(f, str(tiny_model), domain_path("commerce"))
     assert 0.0 <= m["all"]["overlap"]["f1"] <= 1.0
+
+
+def test_trained_config_resolves_the_report_paths_against_the_checkout(tmp_path):
+    from voc_pipeline.models.train import trained_config
+
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    report = {"config": {"data": ["../shared/data/nsmc/nsmc_dev.parquet", "/abs/kote.parquet"], "out": "x",
+                         "seed": 7, "domain_yaml": "src/voc_pipeline/resources/domains/commerce.yaml"}}
+    (model_dir / "training_report.json").write_text(json.dumps(report), encoding="utf-8")
+    cfg = trained_config(model_dir, "/repo", "/cache")
+    assert cfg.data == ["/repo/../shared/data/nsmc/nsmc_dev.parquet", "/abs/kote.parquet"]
+    assert cfg.domain_yaml == "/repo/src/voc_pipeline/resources/domains/commerce.yaml"
+    assert (cfg.cache_dir, cfg.seed) == ("/cache", 7)

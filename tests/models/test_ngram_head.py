@@ -350,3 +350,16 @@ def test_the_tagger_applies_the_fusion_it_is_told_to(morphs):
         t.use_fusion("movies")
     t.ngram_head = None
     assert t.use_fusion("voc") == "general"               # no head, nothing to choose
+
+
+def test_model_log_probs_set_the_head_aside_and_put_it_back(morphs):
+    from voc_pipeline.models.ngram_head import model_log_probs
+    from voc_pipeline.models.tagger import load_tagger
+
+    t = load_tagger()
+    head = t.ngram_head
+    lp = model_log_probs(t, morphs)
+    assert t.ngram_head is head
+    t.ngram_head = None
+    alone = t.predict(morphs).sentiment
+    assert np.allclose(np.exp(lp), alone)

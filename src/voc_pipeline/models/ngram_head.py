@@ -156,6 +156,16 @@ class NgramHead:
 # ----------------------------------------------------------------------------- fitting (train time)
 
 
+def model_log_probs(tagger, morphs) -> np.ndarray:
+    """(n, 3) the transformer's own temperature-scaled log-probabilities, the head set aside for the call:
+    the first input of every fusion."""
+    head, tagger.ngram_head = tagger.ngram_head, None
+    try:
+        return np.log(np.clip(tagger.predict(morphs).sentiment, 1e-12, None))
+    finally:
+        tagger.ngram_head = head
+
+
 def encode_all(tokenizer, morphs, max_morphemes: int, max_subwords: int, use_tags: bool, bits: int = 18,
                orders=("uni", "bi", "tri", "tag"), batch_size: int = 512):
     """Feature matrix (csr, rows in input order) of many morpheme sentences, encoded as at inference."""

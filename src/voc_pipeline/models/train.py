@@ -85,6 +85,19 @@ def _set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def trained_config(model_dir: str | Path, root: str | Path, cache_dir: str | None = None) -> TrainConfig:
+    """The TrainConfig a model directory was trained with (its training_report.json), with the report's
+    relative data and domain paths resolved against ``root`` (the checkout that trained it) and Kiwi's
+    cache in ``cache_dir``: ``prepare`` on it rebuilds the model's own splits (experiment scripts)."""
+    cfg = json.loads((Path(model_dir) / "training_report.json").read_text(encoding="utf-8"))["config"]
+
+    def resolve(p: str) -> str:
+        return p if Path(p).is_absolute() else str(Path(root) / p)
+
+    return TrainConfig(**{**cfg, "cache_dir": cache_dir, "data": [resolve(p) for p in cfg["data"]],
+                          "domain_yaml": resolve(cfg["domain_yaml"]) if cfg.get("domain_yaml") else None})
+
+
 def prepare(cfg: TrainConfig, log=print) -> dict[str, pd.DataFrame]:
     """Read, split by group, weak-label, tokenize. Returns {'train','calib','test'} frames with
     columns text, morphs, label_id, rating_norm, spans (list of span ids), source, group."""
