@@ -57,11 +57,8 @@ def main() -> int:
 
     texts, y = read_labelled(args.data, "text", args.label_column)
     args.b = args.b or args.a
-    from voc_pipeline.config import ModelConfig
-
-    taggers = {k: load_tagger(p) for k, p in (("a", args.a), ("b", args.b))}
-    fusions = {k: taggers[k].use_fusion(f or ModelConfig().sentiment_fusion)
-               for k, f in (("a", args.a_fusion), ("b", args.b_fusion))}
+    taggers = {k: load_tagger(p, fusion=f) for k, p, f in (("a", args.a, args.a_fusion), ("b", args.b, args.b_fusion))}
+    fusions = {k: t.fusion for k, t in taggers.items()}
     passes = {"a": args.a_record_pass, "b": args.b_record_pass}
     res: dict = {"data": args.data, "a": args.a, "b": args.b, "record_pass": passes, "sentiment_fusion": fusions,
                  "model_hash": {k: t.model_hash[:16] for k, t in taggers.items()}}

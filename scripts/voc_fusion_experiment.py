@@ -170,7 +170,7 @@ def main() -> int:
             "calib_share": 0.0 if chosen == "V1" else 0.25, "cv_macro_f1": {k: round(v, 4) for k, v in cv.items()},
             "gate": {"data": DEV_GATE, "unit": "record", "record_pass": args.gate_record_pass, **bs},
             "fusion_A": np.round(A, 4).tolist(), "fusion_c": np.round(c, 4).tolist(),
-            "command": "python scripts/voc_fusion_experiment.py --out DIR"}
+            "command": f"python scripts/voc_fusion_experiment.py --gate-record-pass {args.gate_record_pass} --out DIR"}
         f.write_text(json.dumps(rec, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"wrote {out} with the {chosen} fusion as 'voc'")
     return 0

@@ -174,15 +174,13 @@ def evaluate_file(model: str | None, data: str, text_column: str = "text", label
                   fusion: str | None = None, log=print) -> dict:
     """Scores of ``model`` on a labelled file; ``unit`` (UNITS): how a text becomes probabilities;
     ``fusion``: the sentiment fusion (ngram_head.FUSIONS; default: the config default, what `run` uses)."""
-    from voc_pipeline.config import ModelConfig
     from voc_pipeline.models.tagger import load_tagger
 
     texts, y = read_labelled(data, text_column, label_column, limit)
     classes = sorted(set(y.tolist()))
     # a neg/pos file: predictions are restricted to those two
     classes = [0, 2] if set(classes) <= {0, 2} else [0, 1, 2]
-    tagger = load_tagger(model, batch_size=batch_size)
-    tagger.use_fusion(fusion or ModelConfig().sentiment_fusion)
+    tagger = load_tagger(model, batch_size=batch_size, fusion=fusion)
     probs, t_kiwi, t_model = unit_probabilities(tagger, texts, unit, record_pass)
     res = sentiment_metrics(probs, y, classes)
     res.update({
