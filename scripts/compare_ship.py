@@ -4,8 +4,10 @@
 
 Runs, on the same rows for both models (paired bootstrap, 2,000 resamples):
   scripts/compare_models.py  NSMC held-out balanced sample (text and record unit; the model card's
-                             sample, ``models.evaluate.nsmc_heldout_balanced``), data/eval/commerce_reviews.jsonl
-                             (text and record unit), danawa 1–2★ vs 4–5★ (record unit)
+                             sample, ``models.evaluate.nsmc_heldout_balanced``; the general fusion, as the card
+                             scores it), data/eval/commerce_reviews.jsonl (text and record unit), danawa 1–2★ vs
+                             4–5★ (record unit), danawa labelled by its text (data/eval/danawa_text_labels.tsv;
+                             record unit, 3-class)
   scripts/compare_spans.py   data/eval/commerce_spans.jsonl with the pipeline's defaults
 The NSMC and danawa samples are written to a temporary directory (danawa may not be copied into the
 repository). Each tool's JSON goes to --out (default: a temporary directory, printed).
@@ -25,12 +27,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 def write_samples(work: Path) -> dict[str, Path]:
     from voc_pipeline.models.corpus import shared_data_dir
-    from voc_pipeline.models.evaluate import danawa_frame, nsmc_heldout_balanced
+    from voc_pipeline.models.evaluate import danawa_frame, danawa_text_frame, nsmc_heldout_balanced
 
     data = shared_data_dir()
     danawa = danawa_frame(data / "danawa/mouse_reviews.parquet")
     frames = {"nsmc_heldout": nsmc_heldout_balanced(data),
-              "danawa_binary": danawa[danawa["label"].isin(["neg", "pos"])]}
+              "danawa_binary": danawa[danawa["label"].isin(["neg", "pos"])],
+              "danawa_text": danawa_text_frame(data / "danawa/mouse_reviews.parquet",
+                                               REPO / "data/eval/danawa_text_labels.tsv")}
     paths = {}
     for name, frame in frames.items():
         paths[name] = work / f"{name}.jsonl"
@@ -49,13 +53,15 @@ def main() -> int:
         out = Path(args.out or tmp)
         out.mkdir(parents=True, exist_ok=True)
         samples = write_samples(Path(tmp))
-        runs = [("nsmc", "compare_models.py", samples["nsmc_heldout"], "text,record"),
-                ("commerce", "compare_models.py", REPO / "data/eval/commerce_reviews.jsonl", "text,record"),
-                ("danawa", "compare_models.py", samples["danawa_binary"], "record"),
-                ("spans", "compare_spans.py", REPO / "data/eval/commerce_spans.jsonl", None)]
-        for name, script, data, units in runs:
+        general = ["--a-fusion", "general", "--b-fusion", "general"]   # movie text: the movie calibration
+        runs = [("nsmc", "compare_models.py", samples["nsmc_heldout"], "text,record", general),
+                ("commerce", "compare_models.py", REPO / "data/eval/commerce_reviews.jsonl", "text,record", []),
+                ("danawa", "compare_models.py", samples["danawa_binary"], "record", []),
+                ("danawa_text", "compare_models.py", samples["danawa_text"], "record", []),
+                ("spans", "compare_spans.py", REPO / "data/eval/commerce_spans.jsonl", None, [])]
+        for name, script, data, units, extra in runs:
             cmd = [sys.executable, str(REPO / "scripts" / script), "--a", args.a, "--b", args.b, "--data", str(data),
-                   "--out", str(out / f"{name}.json")] + (["--units", units] if units else [])
+                   "--out", str(out / f"{name}.json")] + (["--units", units] if units else []) + extra
             done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=REPO)
             print("\n".join(line for line in done.stdout.splitlines() if "unit=" in line or " F1" in line), flush=True)
         if args.out is None:

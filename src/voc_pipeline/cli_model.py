@@ -18,7 +18,8 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="output model directory (Hugging Face layout)")],
     base: Annotated[Path | None, typer.Option("--base", help="fine-tune this local HF encoder directory instead of the small config")] = None,
     init: Annotated[Path | None, typer.Option("--init", help="start from a `voc-pipeline pretrain` output directory "
-                                              "(its encoder, POS-tag embedding and vocabulary; fresh heads)")] = None,
+                                              "(its encoder, POS-tag embedding and vocabulary; fresh heads) or from "
+                                              "a trained model directory (all its weights: a further fine-tune)")] = None,
     config: Annotated[str, typer.Option("--config", help="encoder preset when no --base: small | fast | tiny")] = "small",
     device: Annotated[str, typer.Option("--device", help="auto (cuda when torch sees a GPU) | cpu | cuda; "
                                         "recorded in the training report")] = "cpu",
@@ -48,6 +49,8 @@ def train(
     fusion_dev_share: Annotated[float, typer.Option(help="the --fusion-dev rows' share of the fusion fit")] = 0.5,
     commerce_dev_weight: Annotated[float, typer.Option(help="> 0: the commerce head also learns from the --fusion-dev "
                                                        "rows, each weighing this many synthetic rows")] = 0.0,
+    oversample: Annotated[list[str] | None, typer.Option("--oversample", help="NAME=K: repeat the train-split rows of "
+                                                         "the --data file named NAME (its stem) K times; repeatable")] = None,
 ) -> None:
     """모델 학습 / train the sentiment + span model (seeded, checkpointed, resumable)."""
     from voc_pipeline.models.card import write_card
@@ -62,6 +65,7 @@ def train(
         cache_dir=str(cache_dir or Path(out) / "cache"), model_id=model_id, extend_endings=extend_endings,
         ngram_head=ngram_head, commerce_head=commerce_head, fusion_dev=str(fusion_dev) if fusion_dev else None,
         fusion_dev_share=fusion_dev_share, commerce_dev_weight=commerce_dev_weight,
+        oversample=_oversample(oversample or [], data),
     )
     report = run_train(cfg, log=lambda m: typer.echo(m, err=True), progress=True, resume=resume)
     rep_path = Path(out) / "training_report.json"
@@ -70,6 +74,20 @@ def train(
     rep_path.write_text(json.dumps(rec, ensure_ascii=False, indent=2), encoding="utf-8")
     write_card(out)
     typer.echo(json.dumps(report, ensure_ascii=False))
+
+
+def _oversample(specs: list[str], data: list[Path]) -> dict[str, int]:
+    stems = {p.stem for p in data}
+    out: dict[str, int] = {}
+    for spec in specs:
+        name, sep, k = spec.partition("=")
+        if not sep or not k.strip().isdigit() or int(k) < 1:
+            raise typer.BadParameter(f"{spec!r}: expected NAME=K with K a whole number >= 1", param_hint="--oversample")
+        if name not in stems:
+            raise typer.BadParameter(f"{name!r} is not the stem of a --data file ({', '.join(sorted(stems))})",
+                                     param_hint="--oversample")
+        out[name] = int(k)
+    return out
 
 
 def pretrain(

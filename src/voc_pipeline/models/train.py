@@ -37,7 +37,8 @@ class TrainConfig:
     data: list[str]
     out: str
     base: str | None = None
-    init: str | None = None               # a `pretrain` output directory: start from its encoder and vocabulary
+    init: str | None = None               # a `pretrain` output (its encoder and vocabulary, fresh heads) or a trained
+                                          # model directory (every weight, heads included: a further fine-tune)
     device: str = "cpu"                   # cpu | cuda | auto (cuda when torch sees one); the report records it
     preset: str = "small"
     seed: int = 13
@@ -72,6 +73,7 @@ class TrainConfig:
     fusion_dev: str | None = None         # labelled commerce jsonl joining the fusion fit (data/dev, never data/eval)
     fusion_dev_share: float = 0.5         # its share of the fusion's (class-balanced) weight; calib has the rest
     commerce_dev_weight: float = 0.0      # > 0: the commerce head also learns from the fusion_dev rows (variant (c′))
+    oversample: dict[str, int] = field(default_factory=dict)   # file stem -> repeat its train-split rows K times
     limit_rows: int | None = None         # tests: read only the first N rows of each file
     extra: dict = field(default_factory=dict)
 
@@ -138,6 +140,10 @@ def prepare(cfg: TrainConfig, log=print) -> dict[str, pd.DataFrame]:
             drop = rng.choice(unl, int(len(unl) * (1 - cfg.unlabelled_frac)), replace=False)
             keep[drop] = False
         df = df[keep | ~is_train].reset_index(drop=True)
+        repeat = int(cfg.oversample.get(Path(f).stem, 1))
+        if repeat > 1:   # a small hand-labelled file would vanish among 300k movie rows; calib/test rows stay single
+            df = pd.concat([df] + [df[df["split"] == "train"]] * (repeat - 1), ignore_index=True)
+            log(f"{f}: train rows x{repeat}")
         frames.append(df)
     data = pd.concat(frames, ignore_index=True)
     data["label_id"] = [LABEL2ID.get(x, IGNORE) if isinstance(x, str) else IGNORE for x in data["label"]]
@@ -277,8 +283,11 @@ def _init_from_pretrained(cfg: TrainConfig, log=print):
 
     if cfg.base:
         raise ValueError("--init and --base are exclusive")
+    if is_trained_dir(cfg.init):
+        return _init_from_trained(cfg, log)
     if not is_pretrained_dir(cfg.init):
-        raise ValueError(f"{cfg.init}: not a `voc-pipeline pretrain` output (no pretrain_report.json)")
+        raise ValueError(f"{cfg.init}: neither a `voc-pipeline pretrain` output (no pretrain_report.json) "
+                         "nor a trained model directory (no training_report.json)")
     tok = PreTrainedTokenizerFast.from_pretrained(cfg.init)
     src = VocTaggerModel.from_pretrained(cfg.init)
     enc = dict(src.config.encoder)
@@ -292,6 +301,28 @@ def _init_from_pretrained(cfg: TrainConfig, log=print):
     if model.tag_embeddings is not None:
         model.tag_embeddings.load_state_dict(src.tag_embeddings.state_dict())
     log(f"init from pretrained {cfg.init}: vocab {len(tok)}, model {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M params")
+    return model, tok
+
+
+def is_trained_dir(path: str | Path) -> bool:
+    """A ``train`` output: weights, tokenizer and training_report.json (what ``--init`` continues from)."""
+    return (Path(path) / "training_report.json").is_file() and (Path(path) / "model.safetensors").is_file()
+
+
+def _init_from_trained(cfg: TrainConfig, log=print):
+    """(model, tokenizer) from a trained model directory: every weight, the heads included, in fp32 (the
+    directory stores fp16); a further fine-tune on new data. The input lengths must be the directory's."""
+    from transformers import PreTrainedTokenizerFast
+
+    tok = PreTrainedTokenizerFast.from_pretrained(cfg.init)
+    model = VocTaggerModel.from_pretrained(cfg.init).float()
+    mc = model.config
+    if (mc.max_morphemes, mc.max_subwords) != (cfg.max_morphemes, cfg.max_subwords):
+        raise ValueError(f"{cfg.init}: trained with max_morphemes/max_subwords {mc.max_morphemes}/{mc.max_subwords}, "
+                         f"not {cfg.max_morphemes}/{cfg.max_subwords}")
+    mc.model_id = cfg.model_id
+    mc.calibration_temperature = 1.0   # refitted after this fine-tune
+    log(f"init from trained {cfg.init}: vocab {len(tok)}, model {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M params")
     return model, tok
 
 
@@ -429,6 +460,12 @@ def train(cfg: TrainConfig, log=print, progress: bool = True, resume: bool = Tru
 
 def _init_summary(path: str) -> dict:
     from voc_pipeline.models.pretrain import REPORT_FILE
+
+    if is_trained_dir(path):
+        rec = json.loads((Path(path) / "training_report.json").read_text(encoding="utf-8"))
+        conf = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+        return {"dir": str(path), "kind": "trained", "model_id": conf.get("model_id"),
+                "steps": rec.get("report", {}).get("steps"), "command": rec.get("command")}
 
     rec = json.loads((Path(path) / REPORT_FILE).read_text(encoding="utf-8"))
     r = rec.get("report", {})

@@ -1,0 +1,116 @@
+"""Turn the hand-written sources in data/train/ into the commerce training set.
+
+* ``source_written/*.txt`` -> ``commerce_written.jsonl`` (ids ``cw-NNNN``): shop reviews, app reviews,
+  tickets, agent notes and chat written and labelled by hand (README.md), for ``train --data``.
+
+    .venv/bin/python data/train/build_train_set.py [--shared ../shared/data]
+
+Source lines use the dev sets' format (``N|P|U`` ``|`` rating 1-5 or ``-`` ``|`` text; ``//`` comments),
+parsed by data/dev/build_dev_set.py's own ``parse_line``. The output has no ``rating`` column on purpose:
+``train`` would read a file with ratings as a star-labelled shop export and ignore the hand labels.
+
+A training row must never be an evaluation or development row: a record is left out when its text, or one
+of its Kiwi sentences of 10+ characters, equals (letters and digits only) a text or sentence of
+data/eval, data/dev, or the danawa reviews in ../shared (checked when that file is there; tests check it
+again). Texts two authors both wrote are kept once. Every exclusion is printed with its reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SOURCE = HERE / "source_written"
+OUT = HERE / "commerce_written.jsonl"
+PREFIX = "cw"
+#: sentences shorter than this ("좋아요", "별로예요") recur in any shop; only longer ones count as overlap
+MIN_SENTENCE_CHARS = 10
+DANAWA = "danawa/mouse_reviews.parquet"
+
+
+def _dev_builder():
+    spec = importlib.util.spec_from_file_location("_build_dev_set", REPO / "data/dev/build_dev_set.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def normalise(text: str) -> str:
+    """Letters and digits only: spacing, punctuation and emoticons do not make a text new."""
+    return "".join(re.findall(r"\w", text)).lower()
+
+
+def held_out_texts(shared: Path | None) -> list[str]:
+    """Every evaluation and development text (and the danawa reviews when ``shared`` has them)."""
+    texts = []
+    for folder in (REPO / "data/eval", REPO / "data/dev"):
+        for path in sorted(folder.glob("*.jsonl")):
+            texts.extend(json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line)
+    if shared is not None and (shared / DANAWA).is_file():
+        import pandas as pd
+
+        texts.extend(pd.read_parquet(shared / DANAWA, columns=["text"])["text"].astype(str))
+    return texts
+
+
+def sentence_keys(texts: list[str], kiwi) -> list[set[str]]:
+    """Per text: its own key and its Kiwi sentences' keys of MIN_SENTENCE_CHARS+ characters."""
+    out = []
+    for text, sents in zip(texts, kiwi.split_into_sents(texts), strict=True):
+        keys = {normalise(text)}
+        keys |= {k for s in sents if len(k := normalise(s.text)) >= MIN_SENTENCE_CHARS}
+        out.append(keys)
+    return out
+
+
+def build(source: Path = SOURCE, shared: Path | None = None, log=print) -> list[dict]:
+    from kiwipiepy import Kiwi
+
+    dev = _dev_builder()
+    kiwi = Kiwi()
+    rows = []
+    for path in sorted(source.glob("*.txt")):
+        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("//"):
+                continue
+            label, _rating, text = dev.parse_line(line, f"{path.name}:{no}")
+            rows.append({"text": text, "label": label, "source": f"{path.name}:{no}"})
+    held = held_out_texts(shared)
+    held_keys = set().union(*sentence_keys(held, kiwi)) if held else set()
+    held_whole = {normalise(t) for t in held}
+    kept, seen = [], set()
+    for row, keys in zip(rows, sentence_keys([r["text"] for r in rows], kiwi), strict=True):
+        whole = normalise(row["text"])
+        if whole in held_whole or keys & held_keys:
+            log(f"left out {row['source']}: equals an evaluation/dev text or sentence: {row['text']}")
+        elif whole in seen:
+            log(f"left out {row['source']}: another line has the same text: {row['text']}")
+        else:
+            seen.add(whole)
+            kept.append(row)
+    return [{"id": f"{PREFIX}-{i:04d}", "text": r["text"], "label": r["label"], "source": r["source"]}
+            for i, r in enumerate(kept, 1)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
+    args = ap.parse_args()
+    if not (args.shared / DANAWA).is_file():
+        print(f"{args.shared / DANAWA} not found: the danawa overlap check is skipped", file=sys.stderr)
+    rows = build(shared=args.shared)
+    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    counts = {lab: sum(r["label"] == lab for r in rows) for lab in ("neg", "neu", "pos")}
+    print(f"{OUT.name}: {len(rows)} rows {counts}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
