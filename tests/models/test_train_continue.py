@@ -77,6 +77,13 @@ def test_a_further_fine_tune_trains_and_saves(tiny_model, tiny_files, tmp_path):
     assert report["steps"] == 2
     assert report["init"]["kind"] == "trained"
     assert json.loads((out / "config.json").read_text(encoding="utf-8"))["model_id"] == "tiny-next"
+    from voc_pipeline.models.card import write_card
+
+    card = write_card(out).read_text(encoding="utf-8")
+    # the card names the model it continues and that model's own origin (here: trained from scratch)
+    assert "from the trained model `" in card and "6 steps on train.jsonl" in card
+    assert "That model: Trained from scratch" in card
+    assert "- trained from scratch: no pretraining" in card
 
 
 def test_cli_oversample_names_must_be_data_stems():

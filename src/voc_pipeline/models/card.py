@@ -69,6 +69,11 @@ def _origin_line(rep: dict) -> str:
     where = "this machine's CPU" if dev == "cpu" else f"a GPU ({dev})"
     if not init:
         return f"Trained from scratch on {where} by the project's own `train` command; no pretrained weights."
+    if init.get("kind") == "trained":   # a further fine-tune of a trained model directory
+        parent = _origin_line({"init": init.get("init"), "device": init.get("device", "cpu")})
+        return (f"Fine-tuned on {where} by `train --init` from the trained model `{init.get('model_id')}` (all its "
+                f"weights; it had been trained {init.get('steps')} steps on {', '.join(init.get('data') or [])}). "
+                f"That model: {parent}")
     loss = init.get("mlm_eval_loss") or [None, None]
     batch = f" × batch {init['batch_size']}" if init.get("batch_size") else ""
     secs = f" in {init['seconds']:.0f} s" if init.get("seconds") is not None else ""
@@ -237,14 +242,23 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
             lines.append(f"- CPU speed ≥ 10× the 12L-256H fp32 reference: {tp.get('speedup')}× "
                          f"({tp.get('tagger_texts_per_s')} vs {tp.get('reference_12L256H_fp32_texts_per_s')} texts/s)")
         lines.append(f"- size ≤ 25 MB: {size / 1e6:.1f} MB")
-    pretraining = (f"- pretrained only on {(rep['init'] or {}).get('train_texts', '?')} short reviews and comments "
+    origin = rep.get("init") or {}
+    while origin.get("kind") == "trained":   # a further fine-tune: the pretraining is its parent's
+        origin = origin.get("init") or {}
+    pretraining = (f"- pretrained only on {origin.get('train_texts', '?')} short reviews and comments "
                    "(a small masked-LM run), so rare words and long, multi-topic reviews are weaker than in an encoder "
                    "pretrained on gigabytes of text"
-                   if rep.get("init") else
+                   if origin else
                    "- trained from scratch: no pretraining, so rare words and long, multi-topic reviews are weaker than a "
                    "large pretrained encoder")
+    written = [Path(d).name for d in cfg.get("data", []) if Path(d).stem == "commerce_written"]
+    commerce_limit = ("- commerce language comes from synthetic frames, a lexicon and ~2,400 hand-written texts "
+                      f"(`{written[0]}`), not from real customers; real shop reviews differ (see danawa scores)"
+                      if written else
+                      "- commerce language comes only from synthetic frames and a lexicon; real shop reviews differ "
+                      "(see danawa scores)")
     lines += ["", "## Limitations", pretraining,
-              "- commerce language comes only from synthetic frames and a lexicon; real shop reviews differ (see danawa scores)",
+              commerce_limit,
               "- span labels are weak: spans follow the lexicon's granularity (predicate stems) more than human phrase boundaries",
               "- neutral is learned from 5–6★ movie reviews, KOTE and synthetic inquiries; 'mixed' reviews tend to neg/pos",
               "- ratings are noisy labels (a 5★ review may complain), so commerce scores against ratings understate text accuracy"]

@@ -464,8 +464,11 @@ def _init_summary(path: str) -> dict:
     if is_trained_dir(path):
         rec = json.loads((Path(path) / "training_report.json").read_text(encoding="utf-8"))
         conf = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
-        return {"dir": str(path), "kind": "trained", "model_id": conf.get("model_id"),
-                "steps": rec.get("report", {}).get("steps"), "command": rec.get("command")}
+        rep = rec.get("report", {})
+        # the model it continues carries its own origin (pretraining, or an earlier fine-tune): keep the chain
+        return {"dir": str(path), "kind": "trained", "model_id": conf.get("model_id"), "steps": rep.get("steps"),
+                "data": [Path(d).name for d in rec.get("config", {}).get("data", [])],
+                "command": rec.get("command"), "init": rep.get("init"), "device": rep.get("device")}
 
     rec = json.loads((Path(path) / REPORT_FILE).read_text(encoding="utf-8"))
     r = rec.get("report", {})
