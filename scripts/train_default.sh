@@ -17,24 +17,38 @@ MLM="${MLM_DIR:-checkpoints/mlm-fast}"
   --out "$MLM" --config fast --max-steps 18000 --batch-size 128 --threads 2 --device cpu \
   --cache-dir checkpoints/kiwi --seed 13 --model-id voc-mlm-s8
 
-# step 2: the fine-tune from it (three epochs, synthetic version 2, n-gram and commerce heads, static int8 graph)
+# step 2: the fine-tune from it (three epochs, synthetic version 2, static int8 graph) = voc-fast-v2's network.
+# Its n-gram heads are skipped: step 2b refits every head on its own network.
+BASE="${BASE_DIR:-checkpoints/default-base}"
 "$PY" -m voc_pipeline train \
   --data "$DATA/nsmc/nsmc_dev.parquet" --data "$DATA/kote/kote.parquet" \
-  --out "$OUT" --config fast --seed 13 --epochs 3.0 --max-steps 9200 --batch-size 128 \
+  --out "$BASE" --config fast --seed 13 --epochs 3.0 --max-steps 9200 --batch-size 128 \
   --synthetic 40000 --synthetic-version 2 --max-per-class 150000 --threads 2 --no-extend-endings \
   --domain src/voc_pipeline/resources/domains/commerce.yaml \
-  --cache-dir checkpoints/kiwi --model-id voc-fast-v2.1 --init "$MLM" \
+  --cache-dir checkpoints/kiwi --model-id voc-fast-v2 --init "$MLM" --no-ngram-head
+# voc-fast-v2 (2026-11-24, eighth session): pretraining 67.7 min + this step 25.3 min (9,195 steps, with its
+# n-gram heads, ~2.5 min of that) on 2 cores.
+
+# step 2b (thirteenth session, docs/model.md "Hand-written commerce text in the transformer's fine-tune"):
+# 2,000 more steps from step 2's weights with the hand-written commerce text of data/train (x10) in the mix,
+# peak lr 2e-4; then the n-gram heads (ngram_head.npz, ~2.5 min) with variant (c'): a commerce head on the
+# synthetic rows + data/dev/commerce_dev.jsonl (each row x10, its fusion logits cross-fitted), the general
+# fusion on calib + those dev rows at share 0.25 (docs/model.md §5, 2026-11-23).
+"$PY" -m voc_pipeline train \
+  --data "$DATA/nsmc/nsmc_dev.parquet" --data "$DATA/kote/kote.parquet" \
+  --data data/train/commerce_written.jsonl --oversample commerce_written=10 \
+  --out "$OUT" --init "$BASE" --config fast --seed 13 --epochs 3.0 --max-steps 2000 --batch-size 128 --lr 2e-4 \
+  --synthetic 40000 --synthetic-version 2 --max-per-class 150000 --threads 2 --no-extend-endings \
+  --domain src/voc_pipeline/resources/domains/commerce.yaml \
+  --cache-dir checkpoints/kiwi --model-id voc-fast-v2.2 \
   --commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.25 --commerce-dev-weight 10 "$@"
-# voc-fast-v2 (2026-11-24, eighth session): pretraining 67.7 min + this step 25.3 min (9,195 steps) on 2 cores.
-# voc-fast-v2.1 (twelfth session) is the same network and heads with step 3's voc fusion added; the shipped
-# directory was trained as voc-fast-v2 and renamed in config.json when the fusion was added.
-# train writes model.int8.onnx (the CPU run path) next to the weights, then fits the n-gram sentence heads
-# (ngram_head.npz, ~2 min; --no-ngram-head skips them, docs/model.md §5) with variant (c′): a commerce head on
-# the synthetic rows + data/dev/commerce_dev.jsonl (each row ×10, its fusion logits cross-fitted), fusion on
-# calib + those dev rows at share 0.25 (docs/model.md §5, 2026-11-23).
-# Earlier defaults: voc-fast-v1 = no pretraining, --max-steps 5000, synthetic version 1, --model-id voc-fast-v1
-# (~25 min on 2 idle cores); voc-small-v0 = --config small --epochs 1.0 --max-steps 1100 --synthetic 30000
-# --max-per-class 80000 (~10 min).
+# voc-fast-v2.2 was trained as this step from the shipped voc-fast-v2.1 directory (step 2's network with its
+# heads; the heads do not enter training) on one thread beside a control arm: 695 s of training, 904 s wall;
+# on 2 idle cores expect ~10-15 min. The whole recipe: ~68 + ~23 + ~15 + ~3 min < 2 h on 2 cores.
+# train writes model.int8.onnx (the CPU run path) next to the weights. --no-ngram-head skips the heads.
+# Earlier defaults: voc-fast-v2.1 = step 2 with the heads (+ step 3), no step 2b; voc-fast-v1 = no
+# pretraining, --max-steps 5000, synthetic version 1, --model-id voc-fast-v1 (~25 min on 2 idle cores);
+# voc-small-v0 = --config small --epochs 1.0 --max-steps 1100 --synthetic 30000 --max-per-class 80000 (~10 min).
 
 # step 3: the voc fusion `run` uses (twelfth session, docs/model.md "A VOC fusion beside the general one"): a
 # second fusion of the same heads fitted on data/dev/commerce_dev.jsonl (cross-fitted commerce logits) +

@@ -260,7 +260,9 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
     lines += ["", "## Limitations", pretraining,
               commerce_limit,
               "- span labels are weak: spans follow the lexicon's granularity (predicate stems) more than human phrase boundaries",
-              "- neutral is learned from 5–6★ movie reviews, KOTE and synthetic inquiries; 'mixed' reviews tend to neg/pos",
+              "- neutral is learned from 5–6★ movie reviews, KOTE and synthetic inquiries"
+              + (" and the hand-written facts, questions and mixed texts" if written else "")
+              + "; 'mixed' reviews tend to neg/pos",
               "- ratings are noisy labels (a 5★ review may complain), so commerce scores against ratings understate text accuracy"]
     path = model_dir / "README.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
