@@ -1,7 +1,9 @@
-"""Turn the hand-written sources in data/train/ into the commerce training set.
+"""Turn the hand-written sources in data/train/ into the commerce training sets.
 
 * ``source_written/*.txt`` -> ``commerce_written.jsonl`` (ids ``cw-NNNN``): shop reviews, app reviews,
-  tickets, agent notes and chat written and labelled by hand (README.md), for ``train --data``.
+  tickets, agent notes and chat written and labelled by hand (README.md), for ``train --data``;
+* ``source_tickets/*.txt`` -> ``commerce_tickets.jsonl`` (ids ``ct-NNNN``): call-centre and chat ticket
+  records, a customer's words beside an agent's process words, labelled by the customer's attitude.
 
     .venv/bin/python data/train/build_train_set.py [--shared ../shared/data]
 
@@ -12,7 +14,7 @@ parsed by data/dev/build_dev_set.py's own ``parse_line``. The output has no ``ra
 A training row must never be an evaluation or development row: a record is left out when its text, or one
 of its Kiwi sentences of 10+ characters, equals (letters and digits only) a text or sentence of
 data/eval, data/dev, or the danawa reviews in ../shared (checked when that file is there; tests check it
-again). Texts two authors both wrote are kept once. Every exclusion is printed with its reason.
+again). Texts two authors (or two sets) both wrote are kept once. Every exclusion is printed with its reason.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ REPO = HERE.parents[1]
 SOURCE = HERE / "source_written"
 OUT = HERE / "commerce_written.jsonl"
 PREFIX = "cw"
+SOURCE_TICKETS = HERE / "source_tickets"
+OUT_TICKETS = HERE / "commerce_tickets.jsonl"
+#: (source folder, output file, id prefix), built in this order; a later set drops what an earlier one has
+SETS = ((SOURCE, OUT, PREFIX), (SOURCE_TICKETS, OUT_TICKETS, "ct"))
 #: sentences shorter than this ("좋아요", "별로예요") recur in any shop; only longer ones count as overlap
 MIN_SENTENCE_CHARS = 10
 DANAWA = "danawa/mouse_reviews.parquet"
@@ -70,11 +76,14 @@ def sentence_keys(texts: list[str], kiwi) -> list[set[str]]:
     return out
 
 
-def build(source: Path = SOURCE, shared: Path | None = None, log=print) -> list[dict]:
+def build(source: Path = SOURCE, shared: Path | None = None, log=print, prefix: str = PREFIX,
+          seen: set[str] | None = None) -> list[dict]:
+    """One set's rows; ``seen`` (normalised texts of sets built before) is extended with this set's."""
     from kiwipiepy import Kiwi
 
     dev = _dev_builder()
     kiwi = Kiwi()
+    seen = set() if seen is None else seen
     rows = []
     for path in sorted(source.glob("*.txt")):
         for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -85,7 +94,7 @@ def build(source: Path = SOURCE, shared: Path | None = None, log=print) -> list[
     held = held_out_texts(shared)
     held_keys = set().union(*sentence_keys(held, kiwi)) if held else set()
     held_whole = {normalise(t) for t in held}
-    kept, seen = [], set()
+    kept = []
     for row, keys in zip(rows, sentence_keys([r["text"] for r in rows], kiwi), strict=True):
         whole = normalise(row["text"])
         if whole in held_whole or keys & held_keys:
@@ -95,7 +104,7 @@ def build(source: Path = SOURCE, shared: Path | None = None, log=print) -> list[
         else:
             seen.add(whole)
             kept.append(row)
-    return [{"id": f"{PREFIX}-{i:04d}", "text": r["text"], "label": r["label"], "source": r["source"]}
+    return [{"id": f"{prefix}-{i:04d}", "text": r["text"], "label": r["label"], "source": r["source"]}
             for i, r in enumerate(kept, 1)]
 
 
@@ -105,10 +114,12 @@ def main() -> int:
     args = ap.parse_args()
     if not (args.shared / DANAWA).is_file():
         print(f"{args.shared / DANAWA} not found: the danawa overlap check is skipped", file=sys.stderr)
-    rows = build(shared=args.shared)
-    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    counts = {lab: sum(r["label"] == lab for r in rows) for lab in ("neg", "neu", "pos")}
-    print(f"{OUT.name}: {len(rows)} rows {counts}")
+    seen: set[str] = set()
+    for source, out, prefix in SETS:
+        rows = build(source, shared=args.shared, prefix=prefix, seen=seen)
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        counts = {lab: sum(r["label"] == lab for r in rows) for lab in ("neg", "neu", "pos")}
+        print(f"{out.name}: {len(rows)} rows {counts}")
     return 0
 
 
