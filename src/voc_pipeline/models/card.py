@@ -251,9 +251,11 @@ def write_card(model_dir: str | Path, command: str | None = None) -> Path:
                    if origin else
                    "- trained from scratch: no pretraining, so rare words and long, multi-topic reviews are weaker than a "
                    "large pretrained encoder")
-    written = [Path(d).name for d in cfg.get("data", []) if Path(d).stem == "commerce_written"]
-    commerce_limit = ("- commerce language comes from synthetic frames, a lexicon and ~2,400 hand-written texts "
-                      f"(`{written[0]}`), not from real customers; real shop reviews differ (see danawa scores)"
+    # the hand-written training text of data/train (README there)
+    written = [Path(d).name for d in cfg.get("data", []) if Path(d).parent.name == "train"]
+    commerce_limit = ("- commerce language comes from synthetic frames, a lexicon and hand-written texts ("
+                      + ", ".join(f"`{w}`" for w in written)
+                      + "), not from real customers; real shop reviews differ (see danawa scores)"
                       if written else
                       "- commerce language comes only from synthetic frames and a lexicon; real shop reviews differ "
                       "(see danawa scores)")
