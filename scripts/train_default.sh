@@ -29,22 +29,24 @@ BASE="${BASE_DIR:-checkpoints/default-base}"
 # voc-fast-v2 (2026-11-24, eighth session): pretraining 67.7 min + this step 25.3 min (9,195 steps, with its
 # n-gram heads, ~2.5 min of that) on 2 cores.
 
-# step 2b (thirteenth session, docs/model.md "Hand-written commerce text in the transformer's fine-tune"):
-# 2,000 more steps from step 2's weights with the hand-written commerce text of data/train (x10) in the mix,
-# peak lr 2e-4; then the n-gram heads (ngram_head.npz, ~2.5 min) with variant (c'): a commerce head on the
+# step 2b (thirteenth session, docs/model.md "Hand-written commerce text in the transformer's fine-tune" and
+# "Customer words beside agent process words (T2)"): 2,000 more steps from step 2's weights with the two
+# hand-written commerce sets of data/train (each x10) in the mix, peak lr 2e-4; then the n-gram heads (ngram_head.npz, ~2.5 min) with variant (c'): a commerce head on the
 # synthetic rows + data/dev/commerce_dev.jsonl (each row x10, its fusion logits cross-fitted), the general
 # fusion on calib + those dev rows at share 0.25 (docs/model.md §5, 2026-11-23).
 "$PY" -m voc_pipeline train \
   --data "$DATA/nsmc/nsmc_dev.parquet" --data "$DATA/kote/kote.parquet" \
   --data data/train/commerce_written.jsonl --oversample commerce_written=10 \
+  --data data/train/commerce_tickets.jsonl --oversample commerce_tickets=10 \
   --out "$OUT" --init "$BASE" --config fast --seed 13 --epochs 3.0 --max-steps 2000 --batch-size 128 --lr 2e-4 \
   --synthetic 40000 --synthetic-version 2 --max-per-class 150000 --threads 2 --no-extend-endings \
   --domain src/voc_pipeline/resources/domains/commerce.yaml \
-  --cache-dir checkpoints/kiwi --model-id voc-fast-v2.2 \
+  --cache-dir checkpoints/kiwi --model-id voc-fast-v2.3 \
   --commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.25 --commerce-dev-weight 10 "$@"
-# voc-fast-v2.2 was trained as this step from the shipped voc-fast-v2.1 directory (step 2's network with its
-# heads; the heads do not enter training) on one thread beside a control arm: 695 s of training, 904 s wall;
-# on 2 idle cores expect ~10-15 min. The whole recipe: ~68 + ~23 + ~15 + ~3 min < 2 h on 2 cores.
+# voc-fast-v2.3 was trained as this step from a copy of the voc-fast-v2.1 directory (step 2's network with its
+# heads; the heads do not enter training): 2,000 steps in 469 s, 666 s wall with the heads, on 2 idle cores.
+# The whole recipe: ~68 + ~23 + ~11 + ~3 min < 2 h on 2 cores. (voc-fast-v2.2, shipped briefly, was the same
+# step without commerce_tickets.jsonl.)
 # train writes model.int8.onnx (the CPU run path) next to the weights. --no-ngram-head skips the heads.
 # Earlier defaults: voc-fast-v2.1 = step 2 with the heads (+ step 3), no step 2b; voc-fast-v1 = no
 # pretraining, --max-steps 5000, synthetic version 1, --model-id voc-fast-v1 (~25 min on 2 idle cores);
