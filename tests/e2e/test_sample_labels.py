@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tests.e2e.cli_helpers import run_cli
 
+from tests.e2e.cli_helpers import run_cli
 from voc_pipeline.io.dataset import read_table
 
 LABELS = "data/eval/sample_records_labels.tsv"
@@ -40,6 +40,7 @@ def test_the_default_model_on_the_demo_records(demo_records):
     """A guard, not a score (the score is in docs/model.md): the shipped model's record sentiment on the
     demo's hand-labelled records; voc-fast-v2.1 gave macro-F1 0.633, voc-fast-v2.3 0.667."""
     from sklearn.metrics import f1_score
+
     from tests.e2e.cli_helpers import REPO
 
     gold = pd.read_csv(REPO / LABELS, sep="\t", dtype=str).set_index("record_id")
