@@ -14,6 +14,8 @@ DEV = ROOT / "data" / "dev" / "commerce_dev.jsonl"
 REVIEWS_DEV = ROOT / "data" / "dev" / "commerce_reviews_dev.jsonl"
 REVIEWS_DEV2 = ROOT / "data" / "dev" / "commerce_reviews_dev2.jsonl"
 REVIEWS_DEV3 = ROOT / "data" / "dev" / "commerce_reviews_dev3.jsonl"
+REVIEWS_DEV4 = ROOT / "data" / "dev" / "commerce_reviews_dev4.jsonl"
+TRAIN_SETS = [ROOT / "data" / "train" / "commerce_written.jsonl", ROOT / "data" / "train" / "commerce_tickets.jsonl"]
 SPANS_DEV = ROOT / "data" / "dev" / "commerce_spans_dev.jsonl"
 EVAL_DIR = ROOT / "data" / "eval"
 
@@ -32,7 +34,7 @@ def _norm(text: str) -> str:
 
 @pytest.mark.parametrize(("path", "prefix", "minimum"),
                          [(DEV, "cd", 400), (REVIEWS_DEV, "crd", 200), (REVIEWS_DEV2, "crd2", 240),
-                          (REVIEWS_DEV3, "crd3", 280)])
+                          (REVIEWS_DEV3, "crd3", 280), (REVIEWS_DEV4, "crd4", 330)])
 def test_schema_ids_and_labels(path: Path, prefix: str, minimum: int) -> None:
     rows = _rows(path)
     assert len(rows) >= minimum
@@ -165,6 +167,27 @@ def test_reviews_dev3_shares_no_record_with_any_other_set_and_no_long_sentence_w
 
 def test_reviews_dev3_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
     assert builder.build(builder.SOURCE_REVIEWS3, "crd3") == _rows(REVIEWS_DEV3)
+
+
+def test_reviews_dev4_shares_no_record_with_any_other_set_nor_the_training_text() -> None:
+    """The fourth review set gates models trained on data/train: no record equals an evaluation text, a
+    record of another dev set or a training record, and no Kiwi sentence of 10+ characters equals an
+    evaluation or training text or sentence."""
+    rows = _rows(REVIEWS_DEV4)
+    train = [r for p in TRAIN_SETS for r in _rows(p)]
+    others = {_norm(r["text"]) for p in (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, SPANS_DEV) for r in _rows(p)}
+    eval_reviews = _rows(EVAL_DIR / "commerce_reviews.jsonl")
+    held = _eval_texts() | {_norm(s) for sents in _record_sentences(eval_reviews + train) for s in sents}
+    held |= {_norm(r["text"]) for r in train}
+    assert [r["id"] for r in rows if _norm(r["text"]) in others | held] == []
+    shared = [(r["id"], s) for r, sents in zip(rows, _record_sentences(rows), strict=True) for s in sents
+              if len(_norm(s)) >= 10 and _norm(s) in held]
+    assert shared == []
+    assert len({_norm(r["text"]) for r in rows}) == len(rows), "no record twice"
+
+
+def test_reviews_dev4_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
+    assert builder.build(builder.SOURCE_REVIEWS4, "crd4") == _rows(REVIEWS_DEV4)
 
 
 # ----------------------------------------------------------------------------- the span dev set
