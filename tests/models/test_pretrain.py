@@ -200,11 +200,18 @@ def test_train_init_keeps_vocab_and_encoder_then_fine_tunes(pretrained, tiny_fil
     assert out.sentiment.shape == (1, 3)
 
 
-def test_train_init_refuses_a_non_pretrain_dir(tiny_model, tmp_path):
+def test_train_init_refuses_a_dir_that_is_no_model(tiny_model, tmp_path):
+    """A trained model directory is a valid --init (a further fine-tune, tests/models/test_train_continue.py);
+    a directory with weights but neither report is not."""
+    import shutil
+
     from voc_pipeline.models.train import TrainConfig, build_model
 
-    cfg = TrainConfig(data=[], out=str(tmp_path), init=str(tiny_model))
-    with pytest.raises(ValueError, match="not a `voc-pipeline pretrain` output"):
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    shutil.copy(tiny_model / "model.safetensors", bare / "model.safetensors")
+    cfg = TrainConfig(data=[], out=str(tmp_path / "out"), init=str(bare))
+    with pytest.raises(ValueError, match="neither a `voc-pipeline pretrain` output"):
         build_model(cfg, pd.DataFrame({"morphs": []}), log=lambda m: None)
 
 
