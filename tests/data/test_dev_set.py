@@ -158,9 +158,14 @@ def test_reviews_dev3_shares_no_record_with_any_other_set_and_no_long_sentence_w
     others = {_norm(r["text"]) for p in (DEV, REVIEWS_DEV, REVIEWS_DEV2, SPANS_DEV) for r in _rows(p)}
     eval_reviews = _rows(EVAL_DIR / "commerce_reviews.jsonl")
     eval_sentences = _eval_texts() | {_norm(s) for sents in _record_sentences(eval_reviews) for s in sents}
-    assert [r["id"] for r in rows if _norm(r["text"]) in others | eval_sentences] == []
+    _assert_disjoint(rows, others | eval_sentences, eval_sentences)
+
+
+def _assert_disjoint(rows: list[dict], whole: set[str], sentences: set[str]) -> None:
+    """No record's text is in ``whole``, no Kiwi sentence of 10+ characters is in ``sentences``, no text twice."""
+    assert [r["id"] for r in rows if _norm(r["text"]) in whole] == []
     shared = [(r["id"], s) for r, sents in zip(rows, _record_sentences(rows), strict=True) for s in sents
-              if len(_norm(s)) >= 10 and _norm(s) in eval_sentences]
+              if len(_norm(s)) >= 10 and _norm(s) in sentences]
     assert shared == []
     assert len({_norm(r["text"]) for r in rows}) == len(rows), "no record twice"
 
@@ -181,11 +186,7 @@ def test_reviews_dev4_shares_no_record_with_any_other_set_nor_the_training_text(
     held = _eval_texts() | {_norm(s) for sents in _record_sentences(eval_reviews) for s in sents}
     held |= {_norm(r["text"]) for r in train}
     held |= {k for sents in _record_sentences(train) for s in sents if len(k := _norm(s)) >= 10}
-    assert [r["id"] for r in rows if _norm(r["text"]) in others | held] == []
-    shared = [(r["id"], s) for r, sents in zip(rows, _record_sentences(rows), strict=True) for s in sents
-              if len(_norm(s)) >= 10 and _norm(s) in held]
-    assert shared == []
-    assert len({_norm(r["text"]) for r in rows}) == len(rows), "no record twice"
+    _assert_disjoint(rows, others | held, held)
 
 
 def test_reviews_dev4_jsonl_is_rebuilt_exactly_from_the_sources() -> None:

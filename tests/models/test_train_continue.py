@@ -103,3 +103,12 @@ def test_cli_train_help_names_the_new_options():
     assert res.exit_code == 0
     assert "--oversample" in res.output
     assert "trained model directory" in res.output
+
+
+def test_init_and_base_together_are_refused(tiny_model, tiny_files, tmp_path):
+    """Before, --base silently won over --init; now the pair is an error."""
+    from voc_pipeline.models.train import build_model
+
+    cfg = _cfg(tiny_files, tmp_path / "x", init=str(tiny_model), base=str(tiny_model))
+    with pytest.raises(ValueError, match="exclusive"):
+        build_model(cfg, None, log=lambda m: None)

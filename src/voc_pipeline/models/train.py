@@ -241,6 +241,8 @@ def collate(tokenizer, frame: pd.DataFrame, idx: np.ndarray, mconf: VocTaggerCon
 
 def build_model(cfg: TrainConfig, train_frame: pd.DataFrame, log=print):
     """(model, tokenizer): a fresh small encoder + project vocab, or a user's encoder + its tokenizer."""
+    if cfg.base and cfg.init:
+        raise ValueError("--init and --base are exclusive")
     from transformers import AutoModel, AutoTokenizer
 
     if cfg.base:
@@ -259,7 +261,7 @@ def build_model(cfg: TrainConfig, train_frame: pd.DataFrame, log=print):
         log(f"base encoder {cfg.base}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M params")
         return model, tok
     if cfg.init:
-        return _init_from_pretrained(cfg, log)
+        return (_init_from_trained if is_trained_dir(cfg.init) else _init_from_pretrained)(cfg, log)
     from voc_pipeline.models.vocab import build_wordpiece
 
     tok = build_wordpiece(train_frame["morphs"], vocab_size=cfg.vocab_size)
@@ -281,10 +283,6 @@ def _init_from_pretrained(cfg: TrainConfig, log=print):
 
     from voc_pipeline.models.pretrain import is_pretrained_dir
 
-    if cfg.base:
-        raise ValueError("--init and --base are exclusive")
-    if is_trained_dir(cfg.init):
-        return _init_from_trained(cfg, log)
     if not is_pretrained_dir(cfg.init):
         raise ValueError(f"{cfg.init}: neither a `voc-pipeline pretrain` output (no pretrain_report.json) "
                          "nor a trained model directory (no training_report.json)")
