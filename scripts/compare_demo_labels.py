@@ -26,8 +26,9 @@ LABELS = ("neg", "neu", "pos")
 
 
 def run_labels(out: Path) -> pd.Series:
-    records = pd.read_parquet(out / "records", columns=["record_id", "sentiment"])
-    return records.set_index("record_id")["sentiment"]
+    from voc_pipeline.io.dataset import read_table
+
+    return read_table(out, "records").set_index("record_id")["sentiment"]
 
 
 def one_hot(labels: pd.Series) -> np.ndarray:

@@ -76,13 +76,22 @@ def sentence_keys(texts: list[str], kiwi) -> list[set[str]]:
     return out
 
 
-def build(source: Path = SOURCE, shared: Path | None = None, log=print, prefix: str = PREFIX,
-          seen: set[str] | None = None) -> list[dict]:
-    """One set's rows; ``seen`` (normalised texts of sets built before) is extended with this set's."""
-    from kiwipiepy import Kiwi
+def held_out_keys(shared: Path | None, kiwi) -> set[str]:
+    """The keys (``sentence_keys``) of every held-out text: what no training record may share."""
+    held = held_out_texts(shared)
+    return set().union(*sentence_keys(held, kiwi)) if held else set()
 
+
+def build(source: Path = SOURCE, shared: Path | None = None, log=print, prefix: str = PREFIX,
+          seen: set[str] | None = None, held_keys: set[str] | None = None, kiwi=None) -> list[dict]:
+    """One set's rows; ``seen`` (normalised texts of sets built before) is extended with this set's.
+    ``held_keys`` (``held_out_keys``) and ``kiwi`` may be passed in to build several sets on one reading."""
+    if kiwi is None:
+        from kiwipiepy import Kiwi
+
+        kiwi = Kiwi()
     dev = _dev_builder()
-    kiwi = Kiwi()
+    held_keys = held_out_keys(shared, kiwi) if held_keys is None else held_keys
     seen = set() if seen is None else seen
     rows = []
     for path in sorted(source.glob("*.txt")):
@@ -91,13 +100,10 @@ def build(source: Path = SOURCE, shared: Path | None = None, log=print, prefix: 
                 continue
             label, _rating, text = dev.parse_line(line, f"{path.name}:{no}")
             rows.append({"text": text, "label": label, "source": f"{path.name}:{no}"})
-    held = held_out_texts(shared)
-    held_keys = set().union(*sentence_keys(held, kiwi)) if held else set()
-    held_whole = {normalise(t) for t in held}
     kept = []
     for row, keys in zip(rows, sentence_keys([r["text"] for r in rows], kiwi), strict=True):
         whole = normalise(row["text"])
-        if whole in held_whole or keys & held_keys:
+        if keys & held_keys:   # the keys hold the whole text too: an equal text is caught here
             log(f"left out {row['source']}: equals an evaluation/dev text or sentence: {row['text']}")
         elif whole in seen:
             log(f"left out {row['source']}: another line has the same text: {row['text']}")
@@ -114,9 +120,13 @@ def main() -> int:
     args = ap.parse_args()
     if not (args.shared / DANAWA).is_file():
         print(f"{args.shared / DANAWA} not found: the danawa overlap check is skipped", file=sys.stderr)
+    from kiwipiepy import Kiwi
+
+    kiwi = Kiwi()
+    held_keys = held_out_keys(args.shared, kiwi)
     seen: set[str] = set()
     for source, out, prefix in SETS:
-        rows = build(source, shared=args.shared, prefix=prefix, seen=seen)
+        rows = build(source, shared=args.shared, prefix=prefix, seen=seen, held_keys=held_keys, kiwi=kiwi)
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         counts = {lab: sum(r["label"] == lab for r in rows) for lab in ("neg", "neu", "pos")}
         print(f"{out.name}: {len(rows)} rows {counts}")

@@ -49,9 +49,14 @@ def test_train_reads_the_hand_labels() -> None:
 
 @pytest.mark.skipif(not (SHARED / builder.DANAWA).is_file(), reason="../shared/data has no danawa reviews")
 def test_rebuilds_from_its_sources() -> None:
+    from kiwipiepy import Kiwi
+
+    kiwi = Kiwi()
+    held_keys = builder.held_out_keys(SHARED, kiwi)
     seen: set[str] = set()
     for source, out, prefix in builder.SETS:
-        assert builder.build(source, shared=SHARED, log=lambda m: None, prefix=prefix, seen=seen) == _rows(out)
+        assert builder.build(source, shared=SHARED, log=lambda m: None, prefix=prefix, seen=seen,
+                             held_keys=held_keys, kiwi=kiwi) == _rows(out)
 
 
 def test_no_record_is_or_contains_a_held_out_text_or_sentence() -> None:
