@@ -9,6 +9,8 @@
   authors, half short one-line shop reviews, half 2-4 sentences, tickets and chat (README.md);
 * ``source_reviews4/*.txt`` -> ``commerce_reviews_dev4.jsonl`` (ids ``crd4-NNNN``): a fourth set by three more
   authors, written after data/train existed (README.md);
+* ``source_reviews5/*.txt`` -> ``commerce_reviews_dev5.jsonl`` (ids ``crd5-NNNN``): a fifth set by three more
+  authors, the gate of the fourteenth session's candidate (README.md);
 * ``source_spans/*.txt`` -> ``commerce_spans_dev.jsonl`` (ids ``csd-NNNN``): sentences with aspect /
   opinion spans, polarity and stage, in the markup and schema of data/eval/commerce_spans.jsonl (the
   markup is parsed by data/eval/build_eval_sets.py's own ``parse_span_line``, so both sets read alike).
@@ -37,9 +39,12 @@ SOURCE_REVIEWS3 = HERE / "source_reviews3"
 OUT_REVIEWS3 = HERE / "commerce_reviews_dev3.jsonl"
 SOURCE_REVIEWS4 = HERE / "source_reviews4"
 OUT_REVIEWS4 = HERE / "commerce_reviews_dev4.jsonl"
+SOURCE_REVIEWS5 = HERE / "source_reviews5"
+OUT_REVIEWS5 = HERE / "commerce_reviews_dev5.jsonl"
 #: (source folder, output file, id prefix) of every set this script builds
 SETS = ((SOURCE, OUT, "cd"), (SOURCE_REVIEWS, OUT_REVIEWS, "crd"), (SOURCE_REVIEWS2, OUT_REVIEWS2, "crd2"),
-        (SOURCE_REVIEWS3, OUT_REVIEWS3, "crd3"), (SOURCE_REVIEWS4, OUT_REVIEWS4, "crd4"))
+        (SOURCE_REVIEWS3, OUT_REVIEWS3, "crd3"), (SOURCE_REVIEWS4, OUT_REVIEWS4, "crd4"),
+        (SOURCE_REVIEWS5, OUT_REVIEWS5, "crd5"))
 SOURCE_SPANS = HERE / "source_spans"
 OUT_SPANS = HERE / "commerce_spans_dev.jsonl"
 EVAL_BUILDER = HERE.parent / "eval" / "build_eval_sets.py"

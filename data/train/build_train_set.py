@@ -3,7 +3,9 @@
 * ``source_written/*.txt`` -> ``commerce_written.jsonl`` (ids ``cw-NNNN``): shop reviews, app reviews,
   tickets, agent notes and chat written and labelled by hand (README.md), for ``train --data``;
 * ``source_tickets/*.txt`` -> ``commerce_tickets.jsonl`` (ids ``ct-NNNN``): call-centre and chat ticket
-  records, a customer's words beside an agent's process words, labelled by the customer's attitude.
+  records, a customer's words beside an agent's process words, labelled by the customer's attitude;
+* ``source_written2/*.txt`` -> ``commerce_written2.jsonl`` (ids ``cw2-NNNN``): shop and app reviews written
+  the way real buyers write them, and agent notes in the third person (fourteenth session).
 
     .venv/bin/python data/train/build_train_set.py [--shared ../shared/data]
 
@@ -33,8 +35,10 @@ OUT = HERE / "commerce_written.jsonl"
 PREFIX = "cw"
 SOURCE_TICKETS = HERE / "source_tickets"
 OUT_TICKETS = HERE / "commerce_tickets.jsonl"
+SOURCE_WRITTEN2 = HERE / "source_written2"
+OUT_WRITTEN2 = HERE / "commerce_written2.jsonl"
 #: (source folder, output file, id prefix), built in this order; a later set drops what an earlier one has
-SETS = ((SOURCE, OUT, PREFIX), (SOURCE_TICKETS, OUT_TICKETS, "ct"))
+SETS = ((SOURCE, OUT, PREFIX), (SOURCE_TICKETS, OUT_TICKETS, "ct"), (SOURCE_WRITTEN2, OUT_WRITTEN2, "cw2"))
 #: sentences shorter than this ("좋아요", "별로예요") recur in any shop; only longer ones count as overlap
 MIN_SENTENCE_CHARS = 10
 DANAWA = "danawa/mouse_reviews.parquet"

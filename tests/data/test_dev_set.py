@@ -15,7 +15,8 @@ REVIEWS_DEV = ROOT / "data" / "dev" / "commerce_reviews_dev.jsonl"
 REVIEWS_DEV2 = ROOT / "data" / "dev" / "commerce_reviews_dev2.jsonl"
 REVIEWS_DEV3 = ROOT / "data" / "dev" / "commerce_reviews_dev3.jsonl"
 REVIEWS_DEV4 = ROOT / "data" / "dev" / "commerce_reviews_dev4.jsonl"
-TRAIN_SETS = [ROOT / "data" / "train" / "commerce_written.jsonl", ROOT / "data" / "train" / "commerce_tickets.jsonl"]
+REVIEWS_DEV5 = ROOT / "data" / "dev" / "commerce_reviews_dev5.jsonl"
+TRAIN_SETS = sorted((ROOT / "data" / "train").glob("commerce_*.jsonl"))
 SPANS_DEV = ROOT / "data" / "dev" / "commerce_spans_dev.jsonl"
 EVAL_DIR = ROOT / "data" / "eval"
 
@@ -34,7 +35,8 @@ def _norm(text: str) -> str:
 
 @pytest.mark.parametrize(("path", "prefix", "minimum"),
                          [(DEV, "cd", 400), (REVIEWS_DEV, "crd", 200), (REVIEWS_DEV2, "crd2", 240),
-                          (REVIEWS_DEV3, "crd3", 280), (REVIEWS_DEV4, "crd4", 330)])
+                          (REVIEWS_DEV3, "crd3", 280), (REVIEWS_DEV4, "crd4", 330),
+                          (REVIEWS_DEV5, "crd5", 320)])
 def test_schema_ids_and_labels(path: Path, prefix: str, minimum: int) -> None:
     rows = _rows(path)
     assert len(rows) >= minimum
@@ -174,14 +176,19 @@ def test_reviews_dev3_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
     assert builder.build(builder.SOURCE_REVIEWS3, "crd3") == _rows(REVIEWS_DEV3)
 
 
-def test_reviews_dev4_shares_no_record_with_any_other_set_nor_the_training_text() -> None:
-    """The fourth review set gates models trained on data/train: no record equals an evaluation text or
-    sentence, a record of another dev set, a training record or a training sentence of 10+ characters,
-    and no Kiwi sentence of 10+ characters equals an evaluation or training text or sentence (shorter
-    ones, "돈 아까워요", recur in any shop, as for dev3)."""
-    rows = _rows(REVIEWS_DEV4)
+@pytest.mark.parametrize(("path", "earlier"), [
+    (REVIEWS_DEV4, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, SPANS_DEV)),
+    (REVIEWS_DEV5, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, REVIEWS_DEV4, SPANS_DEV))])
+def test_reviews_dev4_and_dev5_share_no_record_with_any_other_set_nor_the_training_text(
+        path: Path, earlier: tuple[Path, ...]) -> None:
+    """The fourth and fifth review sets gate models trained on data/train: no record equals an evaluation
+    text or sentence, a record of an earlier dev set, a training record or a training sentence of 10+
+    characters, and no Kiwi sentence of 10+ characters equals an evaluation or training text or sentence
+    (shorter ones, "돈 아까워요", recur in any shop, as for dev3)."""
+    rows = _rows(path)
     train = [r for p in TRAIN_SETS for r in _rows(p)]
-    others = {_norm(r["text"]) for p in (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, SPANS_DEV) for r in _rows(p)}
+    assert len(TRAIN_SETS) >= 3
+    others = {_norm(r["text"]) for p in earlier for r in _rows(p)}
     eval_reviews = _rows(EVAL_DIR / "commerce_reviews.jsonl")
     held = _eval_texts() | {_norm(s) for sents in _record_sentences(eval_reviews) for s in sents}
     held |= {_norm(r["text"]) for r in train}
@@ -191,6 +198,10 @@ def test_reviews_dev4_shares_no_record_with_any_other_set_nor_the_training_text(
 
 def test_reviews_dev4_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
     assert builder.build(builder.SOURCE_REVIEWS4, "crd4") == _rows(REVIEWS_DEV4)
+
+
+def test_reviews_dev5_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
+    assert builder.build(builder.SOURCE_REVIEWS5, "crd5") == _rows(REVIEWS_DEV5)
 
 
 # ----------------------------------------------------------------------------- the span dev set
