@@ -5,7 +5,9 @@
 * ``source_tickets/*.txt`` -> ``commerce_tickets.jsonl`` (ids ``ct-NNNN``): call-centre and chat ticket
   records, a customer's words beside an agent's process words, labelled by the customer's attitude;
 * ``source_written2/*.txt`` -> ``commerce_written2.jsonl`` (ids ``cw2-NNNN``): shop and app reviews written
-  the way real buyers write them, and agent notes in the third person (fourteenth session).
+  the way real buyers write them, and agent notes in the third person (fourteenth session);
+* ``source_written3/*.txt`` -> ``commerce_written3.jsonl`` (ids ``cw3-NNNN``): sarcasm and bare-fact defects,
+  questions, problem stories told by their outcome, tips, and reviews that weigh good against bad.
 
     .venv/bin/python data/train/build_train_set.py [--shared ../shared/data]
 
@@ -37,8 +39,11 @@ SOURCE_TICKETS = HERE / "source_tickets"
 OUT_TICKETS = HERE / "commerce_tickets.jsonl"
 SOURCE_WRITTEN2 = HERE / "source_written2"
 OUT_WRITTEN2 = HERE / "commerce_written2.jsonl"
+SOURCE_WRITTEN3 = HERE / "source_written3"
+OUT_WRITTEN3 = HERE / "commerce_written3.jsonl"
 #: (source folder, output file, id prefix), built in this order; a later set drops what an earlier one has
-SETS = ((SOURCE, OUT, PREFIX), (SOURCE_TICKETS, OUT_TICKETS, "ct"), (SOURCE_WRITTEN2, OUT_WRITTEN2, "cw2"))
+SETS = ((SOURCE, OUT, PREFIX), (SOURCE_TICKETS, OUT_TICKETS, "ct"), (SOURCE_WRITTEN2, OUT_WRITTEN2, "cw2"),
+        (SOURCE_WRITTEN3, OUT_WRITTEN3, "cw3"))
 #: sentences shorter than this ("좋아요", "별로예요") recur in any shop; only longer ones count as overlap
 MIN_SENTENCE_CHARS = 10
 DANAWA = "danawa/mouse_reviews.parquet"

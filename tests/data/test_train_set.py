@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "data" / "train" / "commerce_written.jsonl"
 TICKETS = ROOT / "data" / "train" / "commerce_tickets.jsonl"
 WRITTEN2 = ROOT / "data" / "train" / "commerce_written2.jsonl"
-SETS = [(TRAIN, "cw", 2300), (TICKETS, "ct", 290), (WRITTEN2, "cw2", 1300)]
+WRITTEN3 = ROOT / "data" / "train" / "commerce_written3.jsonl"
+SETS = [(TRAIN, "cw", 2300), (TICKETS, "ct", 290), (WRITTEN2, "cw2", 1300), (WRITTEN3, "cw3", 1400)]
 SHARED = ROOT.parent / "shared" / "data"
 
 builder = load_script("build_train_set", ROOT / "data" / "train" / "build_train_set.py")
