@@ -21,7 +21,8 @@ step 2 (on a GPU machine with torch + transformers; Kiwi not needed), the tenth 
     --out OUT --arm F:fast:19000 --workers 0 --threads 2       # ~8 min on an H100 (docs/model.md §5)
   (a GPU machine that has Kiwi can run `voc-pipeline pretrain --data <the text files> --config fast
    --batch-size 256 --max-steps 19000 --device auto --out DIR` instead: the same batches)
-step 3 (here): tar xf OUT/F.tar -C checkpoints/exp/gpu/, then train_default.sh's step 2 (the fine-tune)
-  with --init checkpoints/exp/gpu/F (not the whole script: its step 1 would pretrain that directory again
-  on the CPU, since the tar holds no checkpoints/). Score it with scripts/compare_ship.py before shipping.
+step 3 (here): tar xf OUT/F.tar -C checkpoints/exp/gpu/, then the rest of the CPU recipe from it:
+  MLM_DIR=checkpoints/exp/gpu/F scripts/train_default.sh checkpoints/exp/gpu-default
+  (its step 1 sees a finished pretrained directory without checkpoints/ and skips; steps 2, 2b and 3 take
+  ~40 min on 2 cores). Score it with scripts/compare_ship.py against the shipped model before shipping.
 NEXT

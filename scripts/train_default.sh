@@ -12,10 +12,16 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 MLM="${MLM_DIR:-checkpoints/mlm-fast}"
 
 # step 1: masked-LM pretraining of the encoder on the train split of NSMC + KOTE (18,000 steps, ~4 epochs;
-# 68 min on 2 cores). It resumes from $MLM/checkpoints, so a finished MLM_DIR is reused at once.
-"$PY" -m voc_pipeline pretrain --data "$DATA/nsmc/nsmc_dev.parquet" --data "$DATA/kote/kote.parquet" \
-  --out "$MLM" --config fast --max-steps 18000 --batch-size 128 --threads 2 --device cpu \
-  --cache-dir checkpoints/kiwi --seed 13 --model-id voc-mlm-s8
+# 68 min on 2 cores). It resumes from $MLM/checkpoints, so a finished MLM_DIR is reused at once. A pretrained
+# directory without checkpoints/ (the GPU recipe's tar, scripts/pretrain_default.sh) is used as it is:
+#   MLM_DIR=checkpoints/exp/gpu/F scripts/train_default.sh OUT
+if [[ -f "$MLM/pretrain_report.json" && ! -d "$MLM/checkpoints" ]]; then
+  echo "step 1 skipped: $MLM is a finished pretrained directory"
+else
+  "$PY" -m voc_pipeline pretrain --data "$DATA/nsmc/nsmc_dev.parquet" --data "$DATA/kote/kote.parquet" \
+    --out "$MLM" --config fast --max-steps 18000 --batch-size 128 --threads 2 --device cpu \
+    --cache-dir checkpoints/kiwi --seed 13 --model-id voc-mlm-s8
+fi
 
 # step 2: the fine-tune from it (three epochs, synthetic version 2, static int8 graph) = voc-fast-v2's network.
 # Its n-gram heads are skipped: step 2b refits every head on its own network.
