@@ -13,6 +13,8 @@
   authors, the gate of the fourteenth session's candidate T4 (README.md);
 * ``source_reviews6/*.txt`` -> ``commerce_reviews_dev6.jsonl`` (ids ``crd6-NNNN``): a sixth set by three more
   authors, the gate of candidate T5 (README.md);
+* ``source_reviews7/*.txt`` -> ``commerce_reviews_dev7.jsonl`` (ids ``crd7-NNNN``): a seventh set by three more
+  authors, the gate of candidate T6 (README.md);
 * ``source_spans/*.txt`` -> ``commerce_spans_dev.jsonl`` (ids ``csd-NNNN``): sentences with aspect /
   opinion spans, polarity and stage, in the markup and schema of data/eval/commerce_spans.jsonl (the
   markup is parsed by data/eval/build_eval_sets.py's own ``parse_span_line``, so both sets read alike).
@@ -45,10 +47,13 @@ SOURCE_REVIEWS5 = HERE / "source_reviews5"
 OUT_REVIEWS5 = HERE / "commerce_reviews_dev5.jsonl"
 SOURCE_REVIEWS6 = HERE / "source_reviews6"
 OUT_REVIEWS6 = HERE / "commerce_reviews_dev6.jsonl"
+SOURCE_REVIEWS7 = HERE / "source_reviews7"
+OUT_REVIEWS7 = HERE / "commerce_reviews_dev7.jsonl"
 #: (source folder, output file, id prefix) of every set this script builds
 SETS = ((SOURCE, OUT, "cd"), (SOURCE_REVIEWS, OUT_REVIEWS, "crd"), (SOURCE_REVIEWS2, OUT_REVIEWS2, "crd2"),
         (SOURCE_REVIEWS3, OUT_REVIEWS3, "crd3"), (SOURCE_REVIEWS4, OUT_REVIEWS4, "crd4"),
-        (SOURCE_REVIEWS5, OUT_REVIEWS5, "crd5"), (SOURCE_REVIEWS6, OUT_REVIEWS6, "crd6"))
+        (SOURCE_REVIEWS5, OUT_REVIEWS5, "crd5"), (SOURCE_REVIEWS6, OUT_REVIEWS6, "crd6"),
+        (SOURCE_REVIEWS7, OUT_REVIEWS7, "crd7"))
 SOURCE_SPANS = HERE / "source_spans"
 OUT_SPANS = HERE / "commerce_spans_dev.jsonl"
 EVAL_BUILDER = HERE.parent / "eval" / "build_eval_sets.py"

@@ -17,6 +17,7 @@ REVIEWS_DEV3 = ROOT / "data" / "dev" / "commerce_reviews_dev3.jsonl"
 REVIEWS_DEV4 = ROOT / "data" / "dev" / "commerce_reviews_dev4.jsonl"
 REVIEWS_DEV5 = ROOT / "data" / "dev" / "commerce_reviews_dev5.jsonl"
 REVIEWS_DEV6 = ROOT / "data" / "dev" / "commerce_reviews_dev6.jsonl"
+REVIEWS_DEV7 = ROOT / "data" / "dev" / "commerce_reviews_dev7.jsonl"
 TRAIN_SETS = sorted((ROOT / "data" / "train").glob("commerce_*.jsonl"))
 SPANS_DEV = ROOT / "data" / "dev" / "commerce_spans_dev.jsonl"
 EVAL_DIR = ROOT / "data" / "eval"
@@ -37,7 +38,8 @@ def _norm(text: str) -> str:
 @pytest.mark.parametrize(("path", "prefix", "minimum"),
                          [(DEV, "cd", 400), (REVIEWS_DEV, "crd", 200), (REVIEWS_DEV2, "crd2", 240),
                           (REVIEWS_DEV3, "crd3", 280), (REVIEWS_DEV4, "crd4", 330),
-                          (REVIEWS_DEV5, "crd5", 320), (REVIEWS_DEV6, "crd6", 310)])
+                          (REVIEWS_DEV5, "crd5", 320), (REVIEWS_DEV6, "crd6", 310),
+                          (REVIEWS_DEV7, "crd7", 320)])
 def test_schema_ids_and_labels(path: Path, prefix: str, minimum: int) -> None:
     rows = _rows(path)
     assert len(rows) >= minimum
@@ -180,10 +182,12 @@ def test_reviews_dev3_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
 @pytest.mark.parametrize(("path", "earlier"), [
     (REVIEWS_DEV4, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, SPANS_DEV)),
     (REVIEWS_DEV5, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, REVIEWS_DEV4, SPANS_DEV)),
-    (REVIEWS_DEV6, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, REVIEWS_DEV4, REVIEWS_DEV5, SPANS_DEV))])
-def test_reviews_dev4_to_dev6_share_no_record_with_any_other_set_nor_the_training_text(
+    (REVIEWS_DEV6, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, REVIEWS_DEV4, REVIEWS_DEV5, SPANS_DEV)),
+    (REVIEWS_DEV7, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, REVIEWS_DEV4, REVIEWS_DEV5, REVIEWS_DEV6,
+                    SPANS_DEV))])
+def test_reviews_dev4_to_dev7_share_no_record_with_any_other_set_nor_the_training_text(
         path: Path, earlier: tuple[Path, ...]) -> None:
-    """The fourth to sixth review sets gate models trained on data/train: no record equals an evaluation
+    """The fourth to seventh review sets gate models trained on data/train: no record equals an evaluation
     text or sentence, a record of an earlier dev set, a training record or a training sentence of 10+
     characters, and no Kiwi sentence of 10+ characters equals an evaluation or training text or sentence
     (shorter ones, "돈 아까워요", recur in any shop, as for dev3)."""
@@ -208,6 +212,10 @@ def test_reviews_dev5_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
 
 def test_reviews_dev6_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
     assert builder.build(builder.SOURCE_REVIEWS6, "crd6") == _rows(REVIEWS_DEV6)
+
+
+def test_reviews_dev7_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
+    assert builder.build(builder.SOURCE_REVIEWS7, "crd7") == _rows(REVIEWS_DEV7)
 
 
 # ----------------------------------------------------------------------------- the span dev set
