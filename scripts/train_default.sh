@@ -37,8 +37,8 @@ BASE="${BASE_DIR:-checkpoints/default-base}"
 
 # step 2b (thirteenth session, docs/model.md "Hand-written commerce text in the transformer's fine-tune" and
 # "Customer words beside agent process words (T2)"; fourteenth session, "Real-shop-style text and agent notes
-# (T4)" and "Sarcasm, questions, resolutions, tips and weighing (T5)"): 2,000 more steps from step 2's
-# weights with the four hand-written commerce sets of data/train (each x10) in the mix, peak lr 2e-4; then the n-gram heads (ngram_head.npz, ~2.5 min) with variant (c'): a commerce head on the
+# (T4)", "Sarcasm, questions, resolutions, tips and weighing (T5)", "Twice the steps (T6)"): 4,000 more steps
+# from step 2's weights with the four hand-written commerce sets of data/train (each x10) in the mix, peak lr 2e-4; then the n-gram heads (ngram_head.npz, ~2.5 min) with variant (c'): a commerce head on the
 # synthetic rows + data/dev/commerce_dev.jsonl (each row x10, its fusion logits cross-fitted), the general
 # fusion on calib + those dev rows at share 0.25 (docs/model.md §5, 2026-11-23).
 "$PY" -m voc_pipeline train \
@@ -47,17 +47,16 @@ BASE="${BASE_DIR:-checkpoints/default-base}"
   --data data/train/commerce_tickets.jsonl --oversample commerce_tickets=10 \
   --data data/train/commerce_written2.jsonl --oversample commerce_written2=10 \
   --data data/train/commerce_written3.jsonl --oversample commerce_written3=10 \
-  --out "$OUT" --init "$BASE" --config fast --seed 13 --epochs 3.0 --max-steps 2000 --batch-size 128 --lr 2e-4 \
+  --out "$OUT" --init "$BASE" --config fast --seed 13 --epochs 3.0 --max-steps 4000 --batch-size 128 --lr 2e-4 \
   --synthetic 40000 --synthetic-version 2 --max-per-class 150000 --threads 2 --no-extend-endings \
   --domain src/voc_pipeline/resources/domains/commerce.yaml \
-  --cache-dir checkpoints/kiwi --model-id voc-fast-v2.6 \
+  --cache-dir checkpoints/kiwi --model-id voc-fast-v2.7 \
   --commerce-head --fusion-dev data/dev/commerce_dev.jsonl --fusion-dev-share 0.25 --commerce-dev-weight 10 "$@"
-# voc-fast-v2.6 was trained as this step from a copy of the voc-fast-v2.1 directory (step 2's network with its
-# heads; the heads do not enter training): 2,000 steps in 629 s, 16 min wall with the heads and step 3, on 2
-# cores shared with the test suite (v2.5, without commerce_written3.jsonl: 441 s / 12 min on idle cores).
-# The whole recipe: ~68 + ~23 + ~12 + ~3 min < 2 h on 2 cores. Earlier defaults from this step:
-# voc-fast-v2.5 = without commerce_written3.jsonl; voc-fast-v2.4 = also without commerce_written2.jsonl;
-# v2.3 = also only the first 297 ticket records; v2.2 = also without commerce_tickets.jsonl.
+# voc-fast-v2.7 was trained as this step from a copy of the voc-fast-v2.1 directory (step 2's network with its
+# heads; the heads do not enter training): 4,000 steps in 922 s, 18.6 min wall with the heads, on 2 idle cores.
+# The whole recipe: ~68 + ~25 + ~19 + ~3 min = ~115 min < 2 h on 2 cores. Earlier defaults from this step:
+# voc-fast-v2.6 = --max-steps 2000; v2.5 = also without commerce_written3.jsonl; v2.4 = also without
+# commerce_written2.jsonl; v2.3 = also only the first 297 ticket records; v2.2 = also without commerce_tickets.jsonl.
 # train writes model.int8.onnx (the CPU run path) next to the weights. --no-ngram-head skips the heads.
 # Earlier defaults: voc-fast-v2.1 = step 2 with the heads (+ step 3), no step 2b; voc-fast-v1 = no
 # pretraining, --max-steps 5000, synthetic version 1, --model-id voc-fast-v1 (~25 min on 2 idle cores);
