@@ -41,19 +41,12 @@ SOURCE_REVIEWS2 = HERE / "source_reviews2"
 OUT_REVIEWS2 = HERE / "commerce_reviews_dev2.jsonl"
 SOURCE_REVIEWS3 = HERE / "source_reviews3"
 OUT_REVIEWS3 = HERE / "commerce_reviews_dev3.jsonl"
-SOURCE_REVIEWS4 = HERE / "source_reviews4"
-OUT_REVIEWS4 = HERE / "commerce_reviews_dev4.jsonl"
-SOURCE_REVIEWS5 = HERE / "source_reviews5"
-OUT_REVIEWS5 = HERE / "commerce_reviews_dev5.jsonl"
-SOURCE_REVIEWS6 = HERE / "source_reviews6"
-OUT_REVIEWS6 = HERE / "commerce_reviews_dev6.jsonl"
-SOURCE_REVIEWS7 = HERE / "source_reviews7"
-OUT_REVIEWS7 = HERE / "commerce_reviews_dev7.jsonl"
-#: (source folder, output file, id prefix) of every set this script builds
+#: the gate sets written after data/train existed: source_reviewsN/ -> commerce_reviews_devN.jsonl, ids crdN
+LATER_REVIEW_SETS = tuple((HERE / f"source_reviews{n}", HERE / f"commerce_reviews_dev{n}.jsonl", f"crd{n}")
+                          for n in range(4, 8))
+#: (source folder, output file, id prefix) of every set this script builds, in the order they were written
 SETS = ((SOURCE, OUT, "cd"), (SOURCE_REVIEWS, OUT_REVIEWS, "crd"), (SOURCE_REVIEWS2, OUT_REVIEWS2, "crd2"),
-        (SOURCE_REVIEWS3, OUT_REVIEWS3, "crd3"), (SOURCE_REVIEWS4, OUT_REVIEWS4, "crd4"),
-        (SOURCE_REVIEWS5, OUT_REVIEWS5, "crd5"), (SOURCE_REVIEWS6, OUT_REVIEWS6, "crd6"),
-        (SOURCE_REVIEWS7, OUT_REVIEWS7, "crd7"))
+        (SOURCE_REVIEWS3, OUT_REVIEWS3, "crd3"), *LATER_REVIEW_SETS)
 SOURCE_SPANS = HERE / "source_spans"
 OUT_SPANS = HERE / "commerce_spans_dev.jsonl"
 EVAL_BUILDER = HERE.parent / "eval" / "build_eval_sets.py"

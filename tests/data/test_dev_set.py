@@ -14,10 +14,6 @@ DEV = ROOT / "data" / "dev" / "commerce_dev.jsonl"
 REVIEWS_DEV = ROOT / "data" / "dev" / "commerce_reviews_dev.jsonl"
 REVIEWS_DEV2 = ROOT / "data" / "dev" / "commerce_reviews_dev2.jsonl"
 REVIEWS_DEV3 = ROOT / "data" / "dev" / "commerce_reviews_dev3.jsonl"
-REVIEWS_DEV4 = ROOT / "data" / "dev" / "commerce_reviews_dev4.jsonl"
-REVIEWS_DEV5 = ROOT / "data" / "dev" / "commerce_reviews_dev5.jsonl"
-REVIEWS_DEV6 = ROOT / "data" / "dev" / "commerce_reviews_dev6.jsonl"
-REVIEWS_DEV7 = ROOT / "data" / "dev" / "commerce_reviews_dev7.jsonl"
 TRAIN_SETS = sorted((ROOT / "data" / "train").glob("commerce_*.jsonl"))
 SPANS_DEV = ROOT / "data" / "dev" / "commerce_spans_dev.jsonl"
 EVAL_DIR = ROOT / "data" / "eval"
@@ -25,6 +21,9 @@ EVAL_DIR = ROOT / "data" / "eval"
 
 
 builder = load_script("build_dev_set", ROOT / "data" / "dev" / "build_dev_set.py")
+#: every set's jsonl in the order the sets were written (a set is checked against those before it)
+ORDERED = [out for _, out, _ in builder.SETS]
+REVIEWS_DEV4, REVIEWS_DEV5, REVIEWS_DEV6, REVIEWS_DEV7 = (out for _, out, _ in builder.LATER_REVIEW_SETS)
 
 
 def _rows(path: Path) -> list[dict]:
@@ -69,8 +68,9 @@ def test_no_dev_text_equals_an_eval_text() -> None:
     assert shared == []
 
 
-def test_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
-    assert builder.build() == _rows(DEV)
+@pytest.mark.parametrize(("source", "out", "prefix"), builder.SETS, ids=[p for _, _, p in builder.SETS])
+def test_every_set_is_rebuilt_exactly_from_its_sources(source: Path, out: Path, prefix: str) -> None:
+    assert builder.build(source, prefix) == _rows(out)
 
 
 def test_source_line_parser() -> None:
@@ -114,10 +114,6 @@ def test_no_reviews_dev_text_or_sentence_equals_an_eval_or_dev_text() -> None:
     assert shared == []
 
 
-def test_reviews_dev_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
-    assert builder.build(builder.SOURCE_REVIEWS, "crd") == _rows(REVIEWS_DEV)
-
-
 # ----------------------------------------------------------------------------- the second review-level dev set
 
 
@@ -151,10 +147,6 @@ def test_no_reviews_dev2_text_or_sentence_equals_an_eval_or_other_dev_text() -> 
     assert shared == []
 
 
-def test_reviews_dev2_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
-    assert builder.build(builder.SOURCE_REVIEWS2, "crd2") == _rows(REVIEWS_DEV2)
-
-
 def test_reviews_dev3_shares_no_record_with_any_other_set_and_no_long_sentence_with_eval() -> None:
     """The third review set: no record equals an evaluation text or a record/line of another dev set,
     and no Kiwi sentence of 10+ characters (spaces ignored) equals an evaluation text or sentence.
@@ -175,47 +167,22 @@ def _assert_disjoint(rows: list[dict], whole: set[str], sentences: set[str]) -> 
     assert len({_norm(r["text"]) for r in rows}) == len(rows), "no record twice"
 
 
-def test_reviews_dev3_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
-    assert builder.build(builder.SOURCE_REVIEWS3, "crd3") == _rows(REVIEWS_DEV3)
-
-
-@pytest.mark.parametrize(("path", "earlier"), [
-    (REVIEWS_DEV4, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, SPANS_DEV)),
-    (REVIEWS_DEV5, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, REVIEWS_DEV4, SPANS_DEV)),
-    (REVIEWS_DEV6, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, REVIEWS_DEV4, REVIEWS_DEV5, SPANS_DEV)),
-    (REVIEWS_DEV7, (DEV, REVIEWS_DEV, REVIEWS_DEV2, REVIEWS_DEV3, REVIEWS_DEV4, REVIEWS_DEV5, REVIEWS_DEV6,
-                    SPANS_DEV))])
-def test_reviews_dev4_to_dev7_share_no_record_with_any_other_set_nor_the_training_text(
-        path: Path, earlier: tuple[Path, ...]) -> None:
-    """The fourth to seventh review sets gate models trained on data/train: no record equals an evaluation
+@pytest.mark.parametrize("path", [out for _, out, _ in builder.LATER_REVIEW_SETS], ids=lambda p: p.stem)
+def test_later_review_sets_share_no_record_with_any_other_set_nor_the_training_text(path: Path) -> None:
+    """The review sets from dev4 on gate models trained on data/train: no record equals an evaluation
     text or sentence, a record of an earlier dev set, a training record or a training sentence of 10+
     characters, and no Kiwi sentence of 10+ characters equals an evaluation or training text or sentence
     (shorter ones, "돈 아까워요", recur in any shop, as for dev3)."""
     rows = _rows(path)
     train = [r for p in TRAIN_SETS for r in _rows(p)]
     assert len(TRAIN_SETS) >= 3
+    earlier = [*ORDERED[:ORDERED.index(path)], SPANS_DEV]
     others = {_norm(r["text"]) for p in earlier for r in _rows(p)}
     eval_reviews = _rows(EVAL_DIR / "commerce_reviews.jsonl")
     held = _eval_texts() | {_norm(s) for sents in _record_sentences(eval_reviews) for s in sents}
     held |= {_norm(r["text"]) for r in train}
     held |= {k for sents in _record_sentences(train) for s in sents if len(k := _norm(s)) >= 10}
     _assert_disjoint(rows, others | held, held)
-
-
-def test_reviews_dev4_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
-    assert builder.build(builder.SOURCE_REVIEWS4, "crd4") == _rows(REVIEWS_DEV4)
-
-
-def test_reviews_dev5_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
-    assert builder.build(builder.SOURCE_REVIEWS5, "crd5") == _rows(REVIEWS_DEV5)
-
-
-def test_reviews_dev6_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
-    assert builder.build(builder.SOURCE_REVIEWS6, "crd6") == _rows(REVIEWS_DEV6)
-
-
-def test_reviews_dev7_jsonl_is_rebuilt_exactly_from_the_sources() -> None:
-    assert builder.build(builder.SOURCE_REVIEWS7, "crd7") == _rows(REVIEWS_DEV7)
 
 
 # ----------------------------------------------------------------------------- the span dev set
