@@ -35,15 +35,12 @@ REPO = HERE.parents[1]
 SOURCE = HERE / "source_written"
 OUT = HERE / "commerce_written.jsonl"
 PREFIX = "cw"
-SOURCE_TICKETS = HERE / "source_tickets"
-OUT_TICKETS = HERE / "commerce_tickets.jsonl"
-SOURCE_WRITTEN2 = HERE / "source_written2"
-OUT_WRITTEN2 = HERE / "commerce_written2.jsonl"
-SOURCE_WRITTEN3 = HERE / "source_written3"
-OUT_WRITTEN3 = HERE / "commerce_written3.jsonl"
+#: the sets written after the tickets: source_writtenN/ -> commerce_writtenN.jsonl, ids cwN
+LATER_WRITTEN_SETS = tuple((HERE / f"source_written{n}", HERE / f"commerce_written{n}.jsonl", f"cw{n}")
+                           for n in range(2, 4))
 #: (source folder, output file, id prefix), built in this order; a later set drops what an earlier one has
-SETS = ((SOURCE, OUT, PREFIX), (SOURCE_TICKETS, OUT_TICKETS, "ct"), (SOURCE_WRITTEN2, OUT_WRITTEN2, "cw2"),
-        (SOURCE_WRITTEN3, OUT_WRITTEN3, "cw3"))
+SETS = ((SOURCE, OUT, PREFIX), (HERE / "source_tickets", HERE / "commerce_tickets.jsonl", "ct"),
+        *LATER_WRITTEN_SETS)
 #: sentences shorter than this ("좋아요", "별로예요") recur in any shop; only longer ones count as overlap
 MIN_SENTENCE_CHARS = 10
 DANAWA = "danawa/mouse_reviews.parquet"
